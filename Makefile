@@ -1,0 +1,44 @@
+# The two set-up commands of the README: `make test` and `make demo`.
+# Both create .venv with the machine's python3 and install lcspr into it.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(CURDIR)/$(VENV)/bin
+DEMO   := $(CURDIR)/demo
+
+.PHONY: test demo venv clean
+
+venv: $(BIN)/python
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+test: venv
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) $(DEMO) build dist
+
+# The demo runs in a scratch records repository (demo/, git-ignored) with a
+# demo identity, so it never touches this checkout's history or your own Git
+# settings.
+DEMO_ENV := PATH="$(BIN):$$PATH" \
+	GIT_AUTHOR_NAME="Demo Secretariat" GIT_AUTHOR_EMAIL="secretariat@example.org" \
+	GIT_COMMITTER_NAME="Demo Secretariat" GIT_COMMITTER_EMAIL="secretariat@example.org"
+
+demo: venv
+	$(BIN)/python -m pip install --quiet .
+	rm -rf $(DEMO)
+	@$(DEMO_ENV) bash -c 'set -e; demo() { echo; echo "\$$ $$*"; "$$@"; }; \
+	  demo lcspr init $(DEMO) --partnership "Example Safeguarding Children Partnership" --prefix LIG; \
+	  cd $(DEMO); \
+	  cp -r $(CURDIR)/cases/. cases/ && git add cases && git commit -q -m "Import the fictional example cases"; \
+	  demo lcspr list; \
+	  demo lcspr validate; \
+	  demo lcspr new-case --title "Child D" --referred-by police --received 2026-11-02 --serious-incident --aware 2026-10-30; \
+	  demo lcspr show LIG-2026-004; \
+	  demo lcspr list'
+	@echo
+	@echo "The demo records repository is in $(DEMO); try: cd demo && git log --stat"

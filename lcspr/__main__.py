@@ -1,0 +1,3 @@
+from lcspr.cli import main
+
+main()

@@ -1,0 +1,81 @@
+"""One exception hierarchy for everything a user can cause.
+
+Every message is written for the secretariat: it names the case, file, line or
+field, and says what to do. The command line turns any `LcsprError` into that
+message and exit status 1 (`UsageError`: exit status 2); nothing else should
+escape to a user.
+"""
+
+from __future__ import annotations
+
+
+class LcsprError(Exception):
+    """Base of every error lcspr reports to a user."""
+
+    exit_code = 1
+
+
+class UsageError(LcsprError):
+    """The command was called wrongly (a bad option value, a missing argument)."""
+
+    exit_code = 2
+
+
+class NotARecordsRepository(LcsprError):
+    """No lcspr.toml was found walking up from the current folder."""
+
+
+class ConfigError(LcsprError):
+    """lcspr.toml (or a workflow file it names) cannot be read or is invalid."""
+
+
+class FileFormatError(LcsprError):
+    """A case file has no frontmatter, unparsable YAML, or frontmatter that is not a mapping."""
+
+
+class UnknownCase(LcsprError):
+    """A case ID names no case folder."""
+
+
+class UnknownAgency(LcsprError):
+    """An agency ID is not among the agencies in lcspr.toml."""
+
+
+class InvalidName(LcsprError):
+    """A case ID or agency ID would escape its folder (path separator, `..`) or is malformed."""
+
+
+class InvalidDate(LcsprError):
+    """A date is not a real calendar date in ISO form (YYYY-MM-DD)."""
+
+
+class ValidationFailed(LcsprError):
+    """A case (or a file lcspr was about to write) does not validate."""
+
+    def __init__(self, message: str, problems: list | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+
+class GitError(LcsprError):
+    """Git refused, or the repository is in a state lcspr will not write in."""
+
+
+class GitIdentityMissing(GitError):
+    """Git has no user.name / user.email, so a decision could not say who recorded it."""
+
+
+class RepositoryBusy(GitError):
+    """Another lcspr process holds the lock, or Git's own index.lock is present."""
+
+
+class TransitionRefused(LcsprError):
+    """A workflow transition is illegal, or its requirements are not met."""
+
+
+class WorkflowError(ConfigError):
+    """A workflow definition is invalid."""
+
+
+class RenderError(LcsprError):
+    """A document could not be rendered (a missing value, a broken template)."""
