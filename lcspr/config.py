@@ -1,0 +1,251 @@
+"""The records repository's settings: finding `lcspr.toml` and reading it.
+
+A records repository is any Git repository with an `lcspr.toml` at its root.
+Everything that differs between partnerships lives there: the partnership's
+name, the case ID prefix, the agencies, who holds which role, the calendar,
+and optional overrides (a workflow file, a templates folder).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lcspr.errors import ConfigError, NotARecordsRepository
+
+CONFIG_NAME = "lcspr.toml"
+
+#: Lower-case words joined by single hyphens: safe as a file name on every system.
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+DEFAULT_AGENCIES: dict[str, str] = {
+    "childrens-services": "Children's Services",
+    "police": "Police",
+    "icb": "Integrated Care Board",
+    "acute-trust": "Acute Hospital Trust",
+    "community-health": "Community Health Services",
+    "mental-health": "Mental Health Services",
+    "gp": "General Practice",
+    "ambulance": "Ambulance Service",
+    "education": "Education",
+    "early-years": "Early Years Settings",
+    "probation": "Probation Service",
+    "youth-justice": "Youth Justice Service",
+    "housing": "Housing",
+    "adult-social-care": "Adult Social Care",
+    "substance-misuse": "Substance Misuse Service",
+    "domestic-abuse": "Domestic Abuse Service",
+}
+
+#: Which agencies count as which sector, for rules such as "a Level 3 panel
+#: includes health, children's services and police".
+DEFAULT_SECTORS: dict[str, list[str]] = {
+    "health": ["icb", "acute-trust", "community-health", "mental-health", "gp", "ambulance"],
+    "childrens-services": ["childrens-services"],
+    "police": ["police"],
+}
+
+DEFAULT_ROLES: dict[str, str] = {
+    "secretariat": "Partnership secretariat",
+    "lig-chair": "Chair of the Learning and Inquiry Group",
+    "lig": "Learning and Inquiry Group",
+    "board": "Main Board (Lead Safeguarding Partners)",
+    "safeguarding-partners": "Safeguarding partners (rapid review)",
+    "local-authority": "Local authority (serious incident notification)",
+    "national-panel": "Child Safeguarding Practice Review Panel",
+    "reviewer": "Lead reviewer",
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """What lcspr.toml says, with defaults filled in."""
+
+    root: Path
+    partnership: str
+    prefix: str
+    agencies: dict[str, str]
+    sectors: dict[str, list[str]]
+    roles: dict[str, str]
+    health_commissioner: str = "icb"
+    division: str = "england"
+    rapid_review_day0: str = "awareness"
+    response_working_days: int = 10
+    pre_publication_working_days: int = 7
+    publication_months: int = 6
+    default_role: str = "secretariat"
+    sign: bool = False
+    workflow_file: Path | None = None
+    templates_dir: Path | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def cases_dir(self) -> Path:
+        return self.root / "cases"
+
+    def agency_name(self, agency: str) -> str:
+        return self.agencies.get(agency, agency)
+
+
+def find_root(start: Path | None = None, override: Path | None = None) -> Path:
+    """Return the records repository root: `override` if given, else the nearest
+    folder at or above `start` (default: the current folder) holding lcspr.toml."""
+    if override is not None:
+        root = Path(override).expanduser().resolve()
+        if not (root / CONFIG_NAME).is_file():
+            raise NotARecordsRepository(
+                f"{root} is not a records repository: it has no {CONFIG_NAME}. "
+                f"Create one with `lcspr init {override}` or point --repo at an existing one."
+            )
+        return root
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise NotARecordsRepository(
+        f"no {CONFIG_NAME} in {here} or any folder above it: run lcspr inside a records "
+        "repository, pass --repo PATH, or create one with `lcspr init PATH`."
+    )
+
+
+def load(root: Path, check: bool = True) -> Config:
+    """Read `root/lcspr.toml`; with `check`, validate it against its schema first.
+
+    Read-only listings pass check=False so they start without jsonschema; they
+    still refuse a file without a partnership name."""
+    path = root / CONFIG_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}. Fix the file and try again.") from None
+
+    problems: list[tuple[str, str]] = []
+    if check:
+        from lcspr import schemas  # jsonschema is heavy: only checked loads need it
+
+        problems = schemas.check_config(raw)
+    elif not isinstance(raw.get("partnership"), str):
+        problems = [("partnership", "`partnership` is missing: add it")]
+    if problems:
+        lines = [f"{CONFIG_NAME}:{_line_of(text, where)}: {where}: {message}" for where, message in problems]
+        raise ConfigError("lcspr.toml is not valid:\n" + "\n".join(lines))
+
+    calendar = raw.get("calendar", {})
+    overrides = raw.get("overrides", {})
+    agencies = dict(raw.get("agencies") or DEFAULT_AGENCIES)
+    sectors = {k: list(v) for k, v in (raw.get("sectors") or DEFAULT_SECTORS).items()}
+    commissioner = raw.get("health_commissioner", "icb")
+    for where, ids in [("health_commissioner", [commissioner])] + [
+        (f"sectors.{sector}", ids) for sector, ids in sectors.items()
+    ]:
+        for agency in ids:
+            if agency not in agencies:
+                raise ConfigError(
+                    f"{CONFIG_NAME}:{_line_of(text, where)}: {where}: '{agency}' is not one of the "
+                    f"[agencies] ({', '.join(agencies)}). Add it to [agencies] or correct the name."
+                )
+    return Config(
+        root=root,
+        partnership=raw["partnership"],
+        prefix=raw.get("case_prefix", "LIG"),
+        agencies=agencies,
+        sectors=sectors,
+        roles=dict(raw.get("roles") or DEFAULT_ROLES),
+        health_commissioner=commissioner,
+        division=calendar.get("division", "england"),
+        rapid_review_day0=calendar.get("rapid_review_day0", "awareness"),
+        response_working_days=calendar.get("response_working_days", 10),
+        pre_publication_working_days=calendar.get("pre_publication_working_days", 7),
+        publication_months=calendar.get("publication_months", 6),
+        default_role=raw.get("default_role", "secretariat"),
+        sign=bool(raw.get("sign", False)),
+        workflow_file=root / overrides["workflow"] if "workflow" in overrides else None,
+        templates_dir=root / overrides["templates"] if "templates" in overrides else None,
+        raw=raw,
+    )
+
+
+def _line_of(text: str, where: str) -> int:
+    """Best-effort line of a dotted TOML key (`calendar.division`) for error messages."""
+    parts = [p for p in re.split(r"[.\[\]]", where) if p and not p.isdigit()]
+    if not parts:
+        return 1
+    section, key = (parts[:-1], parts[-1])
+    lines = text.splitlines()
+    start = 0
+    if section:
+        header = re.compile(r"^\s*\[\s*" + re.escape(".".join(section)) + r"\s*\]\s*(#.*)?$")
+        start = next((i for i, line in enumerate(lines) if header.match(line)), 0)
+    pattern = re.compile(r'^\s*"?' + re.escape(key) + r'"?\s*=')
+    for i in range(start, len(lines)):
+        if pattern.match(lines[i]):
+            return i + 1
+    return start + 1
+
+
+def render_default(partnership: str, prefix: str) -> str:
+    """The text of a new lcspr.toml, commented so a secretariat can edit it."""
+
+    def table(values: dict[str, Any]) -> str:
+        return "\n".join(f"{key} = {_toml_value(value)}" for key, value in values.items())
+
+    return f"""# Settings of this lcspr records repository.
+# Everything that differs between partnerships lives here.
+
+partnership = {_toml_value(partnership)}
+# New cases are numbered {prefix}-<year>-<NNN>.
+case_prefix = {_toml_value(prefix)}
+# The agency that leads a Level 1 health review (the ICB since July 2022).
+health_commissioner = "icb"
+# The role recorded for a decision when `lcspr advance` is given no --by.
+default_role = "secretariat"
+# Sign decision commits with Git's own commit signing (see the README).
+sign = false
+
+# Agencies: the ID used in case files = the name shown in documents.
+[agencies]
+{table(DEFAULT_AGENCIES)}
+
+# Which agencies count as which sector in the workflow's rules.
+[sectors]
+{table(DEFAULT_SECTORS)}
+
+# Roles that decide, and who holds them.
+[roles]
+{table(DEFAULT_ROLES)}
+
+[calendar]
+# Bank holidays: england, wales, scotland or northern-ireland.
+division = "england"
+# Day 0 of the 15-working-day rapid review: "awareness" or "notification".
+rapid_review_day0 = "awareness"
+# Working days an agency has to return its referral response.
+response_working_days = 10
+# Working days before publication that the final report goes to the
+# National Panel and the Department for Education.
+pre_publication_working_days = 7
+# Months from the decision to hold an LCSPR to its publication.
+publication_months = 6
+
+# [overrides]
+# workflow = "workflow.yaml"   # this partnership's own workflow
+# templates = "templates"      # this partnership's own Word templates
+"""
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

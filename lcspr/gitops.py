@@ -1,0 +1,235 @@
+"""Git, through `git` itself: safe environment, checks before writing, one commit per change.
+
+Every write lcspr makes goes through `record_change`: it takes a lock, refuses
+a repository in the middle of a merge, rebase or cherry-pick (or on a detached
+HEAD, or with conflicts in the case), lets the caller write and check the
+files, and commits exactly that case folder. If anything fails before the
+commit exists (a validation, `git commit`, a hook, Ctrl-C), the folder is put
+back as it was.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from lcspr.errors import GitError, GitIdentityMissing, RepositoryBusy
+
+#: Variables that would make `git` read or write another repository or index.
+_REDIRECTING = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+    "GIT_PREFIX",
+)
+
+LOCK_WAIT_SECONDS = 10.0
+
+
+def git_env() -> dict[str, str]:
+    """This process's environment without the variables that redirect Git."""
+    env = {k: v for k, v in os.environ.items() if k not in _REDIRECTING}
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.setdefault("LC_ALL", "C")
+    return env
+
+
+def git(root: Path, *args: str, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run `git -C root args...`; on failure raise GitError with git's own words."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=git_env(),
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH; install Git and try again.") from None
+    if check and done.returncode != 0:
+        said = (done.stderr or done.stdout).strip()
+        raise GitError(f"git {args[0]} failed: {said}")
+    return done
+
+
+def toplevel(path: Path) -> Path | None:
+    """The root of the Git work tree holding `path`, or None."""
+    done = git(path, "rev-parse", "--show-toplevel", check=False)
+    return Path(done.stdout.strip()).resolve() if done.returncode == 0 else None
+
+
+def git_dir(root: Path) -> Path:
+    done = git(root, "rev-parse", "--absolute-git-dir")
+    return Path(done.stdout.strip())
+
+
+def identity(root: Path) -> tuple[str, str]:
+    """Who Git will record as committer; GitIdentityMissing when it does not know."""
+    values = []
+    for var, key in (("GIT_COMMITTER_NAME", "user.name"), ("GIT_COMMITTER_EMAIL", "user.email")):
+        value = os.environ.get(var) or git(root, "config", "--get", key, check=False).stdout.strip()
+        values.append(value)
+    if not all(values):
+        raise GitIdentityMissing(
+            "Git does not know who you are, so the change could not be recorded (nothing was written). "
+            'Set your name and email once: git config --global user.name "Your Name" && '
+            'git config --global user.email "you@example.org"'
+        )
+    return values[0], values[1]
+
+
+def ensure_root(root: Path) -> None:
+    """Refuse a records repository that is not itself the root of a Git work tree."""
+    top = toplevel(root)
+    if top is None:
+        raise GitError(f"{root} holds lcspr.toml but is not a Git repository; run `git init` there first.")
+    if top != root.resolve():
+        raise GitError(
+            f"{root} holds lcspr.toml but the Git repository's root is {top}; a records repository "
+            "must be the root of its own Git repository."
+        )
+
+
+def check_can_write(root: Path, case_folder: Path | None = None) -> None:
+    """Refuse to write during a merge, rebase, cherry-pick or revert, on a detached
+    HEAD, with Git's index locked, or with unresolved conflicts in the case folder."""
+    gdir = git_dir(root)
+    busy = {
+        "MERGE_HEAD": "a merge",
+        "rebase-merge": "a rebase",
+        "rebase-apply": "a rebase",
+        "CHERRY_PICK_HEAD": "a cherry-pick",
+        "REVERT_HEAD": "a revert",
+        "BISECT_LOG": "a bisect",
+    }
+    for name, what in busy.items():
+        if (gdir / name).exists():
+            raise GitError(
+                f"the repository is in the middle of {what}; finish or abort it "
+                "(see `git status`) before lcspr records anything."
+            )
+    if (gdir / "index.lock").exists():
+        raise RepositoryBusy(
+            f"{gdir / 'index.lock'} exists: another Git process is running, or one crashed. "
+            "If no Git command is running, remove that file yourself and try again (lcspr never deletes it)."
+        )
+    if git(root, "symbolic-ref", "-q", "HEAD", check=False).returncode != 0:
+        raise GitError("HEAD is detached; check out a branch (e.g. `git switch main`) before lcspr records anything.")
+    if case_folder is not None:
+        rel = case_folder.relative_to(root).as_posix()
+        conflicted = git(root, "diff", "--name-only", "--diff-filter=U", "--", rel).stdout.split()
+        if conflicted:
+            raise GitError(
+                f"{', '.join(conflicted)} has unresolved merge conflicts; resolve them and commit first."
+            )
+
+
+@contextmanager
+def repository_lock(root: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """Hold lcspr's own lock on the repository (released even if the process dies)."""
+    path = git_dir(root) / "lcspr.lock"
+    handle = open(path, "a+")
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
+                    raise RepositoryBusy(
+                        f"another lcspr command is changing this repository and did not finish within "
+                        f"{wait:g} seconds; try again when it has."
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        handle.close()
+
+
+def now_utc() -> str:
+    """The current time as recorded in trailers: 2026-11-26T14:03:11Z."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def message_with_trailers(subject: str, body: str, trailers: list[tuple[str, str]]) -> str:
+    parts = [subject.strip()]
+    if body.strip():
+        parts.append(body.strip())
+    parts.append("\n".join(f"{key}: {' '.join(value.split())}" for key, value in trailers))
+    return "\n\n".join(parts) + "\n"
+
+
+class _Snapshot:
+    """The bytes of every file under a folder, to put it back exactly."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.existed = folder.exists()
+        self.files = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} if self.existed else {}
+
+    def restore(self) -> None:
+        if not self.existed:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            return
+        for path in [p for p in self.folder.rglob("*") if p.is_file() and p not in self.files]:
+            path.unlink()
+        for path, data in self.files.items():
+            if not path.exists() or path.read_bytes() != data:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+        for path in sorted((p for p in self.folder.rglob("*") if p.is_dir()), reverse=True):
+            if not any(path.iterdir()):
+                path.rmdir()
+
+
+def record_change(
+    root: Path,
+    folder: Path,
+    write: Callable[[], None],
+    message: str,
+    sign: bool = False,
+    extra_paths: list[Path] | None = None,
+) -> str:
+    """Write with `write()` and commit `folder` (and `extra_paths`) alone in one commit.
+
+    Returns the new commit's hash. Files already staged elsewhere stay staged and
+    out of the commit. On any failure before the commit exists, the folder is
+    restored to the bytes it had before and the error propagates."""
+    ensure_root(root)
+    identity(root)
+    with repository_lock(root):
+        check_can_write(root, folder)
+        snapshot = _Snapshot(folder)
+        paths = [folder.relative_to(root).as_posix()] + [p.relative_to(root).as_posix() for p in extra_paths or []]
+        try:
+            write()
+            git(root, "add", "-A", "--", *paths)
+            args = ["commit", "--quiet", "--only", "--no-edit", "--file", "-"]
+            if sign:
+                args.append("--gpg-sign")
+            git(root, *args, "--", *paths, input=message)
+        except BaseException:
+            snapshot.restore()
+            git(root, "reset", "--quiet", "--", *paths, check=False)
+            raise
+        return git(root, "rev-parse", "HEAD").stdout.strip()
+
+
+def changed_files(root: Path, folder: Path) -> list[str]:
+    """Files under `folder` that differ from HEAD (modified, added, deleted, untracked)."""
+    rel = folder.relative_to(root).as_posix()
+    out = git(root, "status", "--porcelain", "--untracked-files=all", "--", rel).stdout
+    return [line[3:] for line in out.splitlines() if line]

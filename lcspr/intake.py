@@ -1,0 +1,116 @@
+"""`lcspr new-case`: allocate the next ID, scaffold the case folder, commit it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from string import Template
+
+from lcspr import gitops, mdfile, records
+from lcspr.calendar import parse_iso_date
+from lcspr.errors import InvalidDate, UsageError, ValidationFailed
+from lcspr.repository import Repository
+from lcspr.resources import resource_dir
+
+
+@dataclass(frozen=True)
+class NewCase:
+    id: str
+    path: str
+    commit: str
+
+
+def _skeleton(repo: Repository, name: str) -> Template:
+    override = repo.config.templates_dir
+    if override is not None and (override / "case" / name).is_file():
+        return Template((override / "case" / name).read_text(encoding="utf-8"))
+    return Template((resource_dir("templates") / "case" / name).read_text(encoding="utf-8"))
+
+
+def new_case(
+    repo: Repository,
+    title: str,
+    referred_by: str,
+    received: str | None = None,
+    serious_incident: bool = False,
+    aware: str | None = None,
+    today: date | None = None,
+) -> NewCase:
+    """Open a case: next free ID, folder from the skeletons, validated, one commit."""
+    config = repo.config
+    today = today or date.today()
+    records.check_agency(config, referred_by)
+    received = received or today.isoformat()
+    received_day = parse_iso_date(received, "--received")
+    if received_day > today:
+        raise InvalidDate(f"--received {received} is in the future; give the day the referral arrived.")
+    if serious_incident and not aware:
+        raise UsageError("--serious-incident needs --aware DATE: the day the local authority became aware.")
+    if aware and not serious_incident:
+        raise UsageError("--aware goes with --serious-incident.")
+    if aware:
+        if parse_iso_date(aware, "--aware") > today:
+            raise InvalidDate(f"--aware {aware} is in the future.")
+    pseudonym_problems = repo.validator.check("case", {"title": title})
+    bad_title = [p for p in pseudonym_problems if p.where == ("title",)]
+    if bad_title:
+        raise UsageError(f"--title {title!r}: {bad_title[0].message}. Use a pseudonym such as 'Child A'.")
+
+    case_id = records.next_case_id(config, received_day.year)
+    folder = config.cases_dir / case_id
+    values = {
+        "id": case_id,
+        "title": mdfile.yaml_scalar(title),
+        "referred_by": referred_by,
+        "received": received,
+        "status": repo.workflow.initial,
+        "serious_incident": f"serious_incident:\n  aware: {aware}\n" if aware else "",
+        "agency": referred_by,
+        "requested": received,
+    }
+    # Titles go into Markdown headings and the report title as plain text.
+    plain = dict(values, title=title)
+    texts = {
+        records.CASE_FILE: _fill(_skeleton(repo, "case.md"), values, plain),
+        records.REFERRAL_FILE: _fill(_skeleton(repo, "referral.md"), values, plain),
+        records.REPORT_FILE: _fill(_skeleton(repo, "report.md"), values, plain),
+    }
+
+    def write() -> None:
+        folder.mkdir(parents=True)
+        (folder / records.RESPONSES_DIR).mkdir()
+        (folder / records.RESPONSES_DIR / ".gitkeep").touch()
+        for name, text in texts.items():
+            mdfile.write_atomic(folder / name, text)
+        from lcspr.validation import check_case
+
+        problems = check_case(repo, case_id)[1]
+        if problems:
+            raise ValidationFailed(
+                f"the new case {case_id} would not validate (check the skeletons in templates/case/):\n"
+                + "\n".join(str(p) for p in problems),
+                problems,
+            )
+
+    message = gitops.message_with_trailers(
+        f"{case_id}: open case ({title})",
+        f"Referral from {config.agency_name(referred_by)} received {received}.",
+        [
+            ("Lcspr-Case", case_id),
+            ("Lcspr-Action", "new-case"),
+            ("Lcspr-To", repo.workflow.initial),
+            ("Lcspr-Recorded-At", gitops.now_utc()),
+        ],
+    )
+    if folder.exists():
+        raise UsageError(f"{records.relative(config, folder)} already exists; nothing was written.")
+    commit = gitops.record_change(config.root, folder, write, message, sign=config.sign)
+    return NewCase(case_id, records.relative(config, folder), commit)
+
+
+def _fill(template: Template, values: dict[str, str], plain: dict[str, str]) -> str:
+    """Substitute YAML-safe values in the frontmatter and plain text in the body."""
+    text = template.template
+    end = text.find("\n---", 3)
+    head, body = (text[: end + 1], text[end + 1 :]) if end >= 0 else (text, "")
+    return Template(head).substitute(values) + Template(body).safe_substitute(plain)

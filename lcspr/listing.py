@@ -1,0 +1,50 @@
+"""`lcspr list` and `lcspr show`: what the secretariat sees of the cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lcspr import records
+from lcspr.errors import FileFormatError
+from lcspr.repository import Repository
+
+COLUMNS = ("id", "title", "status", "level", "referred_by", "received")
+
+
+def case_rows(repo: Repository, status: str | None = None, level: str | None = None) -> list[dict[str, Any]]:
+    """One row per case, read from case.md alone; a file that cannot be read shows as such."""
+    rows = []
+    for case_id in records.case_ids(repo.config):
+        try:
+            data = records.read_case_file(repo.config, case_id).data
+        except (FileFormatError, Exception) as exc:  # list must show every case, even a broken one
+            rows.append({"id": case_id, "title": "", "status": "(unreadable)", "level": "",
+                         "referred_by": "", "received": "", "problem": str(exc)})
+            continue
+        row = {
+            "id": case_id,
+            "title": data.get("title", ""),
+            "status": data.get("status", ""),
+            "level": data.get("level") or "",
+            "referred_by": data.get("referred_by", ""),
+            "received": (data.get("dates") or {}).get("received", ""),
+        }
+        rows.append(row)
+    if status:
+        rows = [r for r in rows if r["status"] == status]
+    if level:
+        rows = [r for r in rows if r["level"] == level]
+    return rows
+
+
+def show(repo: Repository, case_id: str) -> dict[str, Any]:
+    """Everything the case files say, as one mapping (frontmatter per file, bodies left out)."""
+    case = records.read_case(repo.config, case_id)
+    return {
+        "id": case_id,
+        "path": records.relative(repo.config, case.folder),
+        "case": case.data,
+        "referral": case.files["referral"].data if "referral" in case.files else None,
+        "responses": {agency: md.data for agency, md in case.responses().items()},
+        "report": case.files["report"].data if "report" in case.files else None,
+    }

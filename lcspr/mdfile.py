@@ -1,0 +1,371 @@
+"""Markdown files with YAML frontmatter: read them strictly, edit them in place.
+
+Reading: the frontmatter is YAML read with a deliberately small set of implicit
+types (true/false, null, plain decimal integers); everything else, dates
+included, stays the string the reviewer wrote. YAML 1.1's surprises (`no` →
+False, `01234` → 668, `2026-11-26` → a date object) never reach validation.
+Every key and list item keeps its line number so that problems point at
+`file:line`.
+
+Editing: `set_fields` changes the text of the values it must and nothing else:
+key order, comments, quoting, blank lines and the body stay byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from lcspr.errors import FileFormatError
+
+Path_ = tuple[str | int, ...]
+
+# python-frontmatter's own definition of a `---` boundary line.
+_BOUNDARY = YAMLHandler.FM_BOUNDARY
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2-core-like implicit types and nothing else."""
+
+
+_StrictLoader.yaml_implicit_resolvers = {}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+
+_STR, _INT, _BOOL, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null"))
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
+@dataclass
+class MarkdownFile:
+    """One case file: its text, frontmatter data, body, and where each key stands."""
+
+    path: Path
+    display: str
+    text: str
+    data: dict[str, Any]
+    body: str
+    lines: dict[Path_, int] = field(repr=False)
+    fm_offset: int = field(repr=False)  # index in `text` where the frontmatter YAML starts
+    fm_first_line: int = field(repr=False)  # 1-based line of the frontmatter's first line
+
+    def line_of(self, where: Path_) -> int:
+        """The line of `where`, or of its nearest ancestor that has one."""
+        where = tuple(where)
+        while where:
+            if where in self.lines:
+                return self.lines[where]
+            where = where[:-1]
+        return self.lines.get((), 1)
+
+
+def _split(text: str, display: str) -> tuple[int, int, int]:
+    """Return (start, end, body_start) of the frontmatter YAML within `text`."""
+    first = _BOUNDARY.match(text)
+    if not first or not text.startswith("---"):
+        raise FileFormatError(
+            f"{display}:1: no frontmatter: the file must start with a line `---`, then the "
+            "YAML fields, then another `---` line, then the Markdown text."
+        )
+    start = first.end()
+    if text.startswith("\r\n", start) or text.startswith("\n", start):
+        start += 2 if text.startswith("\r\n", start) else 1
+    closing = _BOUNDARY.search(text, start)
+    if not closing:
+        raise FileFormatError(
+            f"{display}:1: the frontmatter opened on line 1 is never closed: add a line `---` "
+            "after the last YAML field."
+        )
+    body_start = closing.end()
+    if text.startswith("\r\n", body_start):
+        body_start += 2
+    elif text.startswith("\n", body_start):
+        body_start += 1
+    return start, closing.start(), body_start
+
+
+def parse(text: str, path: Path, display: str | None = None) -> MarkdownFile:
+    """Parse `text` (the contents of `path`) strictly; raise FileFormatError with a line."""
+    display = display or str(path)
+    start, end, body_start = _split(text, display)
+    first_line = text.count("\n", 0, start) + 1
+    node = _compose(text[start:end], display, first_line)
+    if node is None:
+        data: dict[str, Any] = {}
+        lines: dict[Path_, int] = {(): first_line}
+    else:
+        if node.tag != _MAP:
+            raise FileFormatError(
+                f"{display}:{first_line}: the frontmatter must be a mapping of `field: value` "
+                f"lines, not a {_kind(node)}."
+            )
+        lines = {(): first_line}
+        data = _construct(node, (), lines, display, first_line)
+    return MarkdownFile(path, display, text, data, text[body_start:], lines, start, first_line)
+
+
+def read(path: Path, display: str | None = None) -> MarkdownFile:
+    """Read and parse the file at `path`."""
+    display = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise FileFormatError(f"{display}: file not found.") from None
+    except OSError as exc:
+        raise FileFormatError(f"{display}: cannot be read ({exc.strerror}).") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise FileFormatError(f"{display}:{line}: not UTF-8 text; save the file as UTF-8.") from None
+    return parse(text, path, display)
+
+
+def load_yaml(text: str, display: str) -> tuple[Any, dict[Path_, int]]:
+    """Parse a whole YAML file (a workflow, say) strictly, with the line of every key."""
+    node = _compose(text, display, 1)
+    lines: dict[Path_, int] = {(): 1}
+    return (None if node is None else _construct(node, (), lines, display, 1)), lines
+
+
+def _compose(yaml_text: str, display: str, first_line: int) -> yaml.Node | None:
+    try:
+        return yaml.compose(yaml_text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{display}:{mark.line + first_line}" if mark else display
+        column = f", column {mark.column + 1}" if mark else ""
+        raise FileFormatError(
+            f"{where}: the frontmatter is not valid YAML{column}: {exc.problem or exc.context}. "
+            "Check the indentation and quoting on that line."
+        ) from None
+    except yaml.YAMLError as exc:
+        raise FileFormatError(f"{display}: the frontmatter is not valid YAML: {exc}") from None
+
+
+def _kind(node: yaml.Node) -> str:
+    return "list" if node.tag == _SEQ else "single value"
+
+
+def _construct(node: yaml.Node, where: Path_, lines: dict[Path_, int], display: str, first: int) -> Any:
+    """Build plain Python data from a node, recording the line of every key and item."""
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + first
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise FileFormatError(f"{display}:{line}: a field name must be a plain word.")
+            key = key_node.value
+            if key in result:
+                raise FileFormatError(
+                    f"{display}:{line}: `{key}` appears twice in the same mapping (first on line "
+                    f"{lines[(*where, key)]}); keep one."
+                )
+            lines[(*where, key)] = line
+            result[key] = _construct(value_node, (*where, key), lines, display, first)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            lines[(*where, index)] = item.start_mark.line + first
+            items.append(_construct(item, (*where, index), lines, display, first))
+        return items
+    if node.tag == _STR:
+        return node.value
+    if node.tag == _BOOL:
+        return node.value.lower() == "true"
+    if node.tag == _INT:
+        return int(node.value)
+    if node.tag == _NULL:
+        return None
+    raise FileFormatError(
+        f"{display}:{node.start_mark.line + first}: the tag {node.tag} is not supported; "
+        "write the value as plain text (quote it if needed)."
+    )
+
+
+# --- editing -------------------------------------------------------------------------
+
+
+def set_fields(md: MarkdownFile, updates: dict[Path_, Any]) -> str:
+    """Return md.text with each frontmatter path in `updates` set to its value.
+
+    Only the lines holding those values change (a new key adds lines at the end
+    of its mapping); everything else stays byte for byte."""
+    text = md.text
+    for where, value in updates.items():
+        current = parse(text, md.path, md.display)
+        text = _set_one(current, tuple(where), value)
+    result = parse(text, md.path, md.display)
+    for where, value in updates.items():
+        if _get(result.data, tuple(where)) != value:  # pragma: no cover - a bug guard
+            raise FileFormatError(f"{md.display}: could not set {_dotted(where)} safely; nothing was written.")
+    return text
+
+
+def _get(data: Any, where: Path_) -> Any:
+    for part in where:
+        data = data[part]
+    return data
+
+
+def _dotted(where: Path_) -> str:
+    return ".".join(str(p) for p in where)
+
+
+def _set_one(md: MarkdownFile, where: Path_, value: Any) -> str:
+    text, base = md.text, md.fm_offset
+    root = yaml.compose(text[base : _split(text, md.display)[1]], Loader=_StrictLoader)
+    if root is None:
+        return text[:base] + _block(where, value, "") + text[base:]
+    parent: yaml.Node = root
+    for depth, part in enumerate(where):
+        key_node, child = _child(parent, part)
+        if child is None:
+            if not isinstance(parent, yaml.MappingNode) or parent.flow_style:
+                raise FileFormatError(
+                    f"{md.display}:{parent.start_mark.line + md.fm_first_line}: cannot add "
+                    f"{_dotted(where)} inside a one-line value; write that value as indented lines."
+                )
+            return _insert(text, base, parent, where[depth:], value)
+        if depth == len(where) - 1:
+            return _replace(text, base, key_node, child, value, md)
+        if key_node is not None and _is_empty(child):
+            # `publication:` (or `publication: ~`) with nothing under it yet:
+            # the null goes and the nested keys are written beneath the key.
+            start, end = base + child.start_mark.index, base + child.end_mark.index
+            head = text[:start].rstrip(" ") if end > start else text[:start]
+            line_end = _line_end(text, end)
+            indent = " " * (key_node.start_mark.column + 2)
+            return head + text[end:line_end] + _block(where[depth + 1 :], value, indent) + text[line_end:]
+        parent = child
+    raise FileFormatError(f"{md.display}: cannot set {_dotted(where)}.")  # pragma: no cover
+
+
+def _is_empty(node: yaml.Node) -> bool:
+    """`key:`, `key: ~`, `key: null`, `key: {}` or `key: []`: nothing under it yet."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.tag == _NULL
+    return bool(node.flow_style) and not node.value
+
+
+def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node | None]:
+    if isinstance(node, yaml.MappingNode):
+        return next(((k, v) for k, v in node.value if k.value == part), (None, None))
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return None, node.value[part]
+    return None, None
+
+
+def _last_end(node: yaml.Node) -> int:
+    """Index just past the last character of a node's own text.
+
+    A block collection's end mark sits at the next key, past any comment lines
+    in between; the end of its last scalar does not."""
+    while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style and node.value:
+        last = node.value[-1]
+        node = last[1] if isinstance(last, tuple) else last
+    return node.end_mark.index
+
+
+def _line_end(text: str, index: int) -> int:
+    """Index just past the newline of the line holding `index`."""
+    newline = text.find("\n", index)
+    return len(text) if newline < 0 else newline + 1
+
+
+def _replace(
+    text: str, base: int, key: yaml.Node | None, node: yaml.Node, value: Any, md: MarkdownFile
+) -> str:
+    start = base + node.start_mark.index
+    if isinstance(node, yaml.ScalarNode) and node.tag == _NULL and not node.value:
+        # `key:` with no value: the value goes after the colon.
+        return text[:start].rstrip(" ") + " " + yaml_inline(value) + text[start:]
+    if isinstance(node, yaml.ScalarNode) and not isinstance(value, (list, dict)):
+        return text[:start] + yaml_scalar(value, node.style) + text[base + node.end_mark.index :]
+    if isinstance(node, yaml.ScalarNode) or node.flow_style:
+        return text[:start] + yaml_inline(value) + text[base + node.end_mark.index :]
+    if key is None:
+        raise FileFormatError(
+            f"{md.display}:{node.start_mark.line + md.fm_first_line}: cannot replace a nested list item."
+        )
+    # A block list or mapping becomes one line; its old lines go.
+    colon = text.index(":", base + key.end_mark.index)
+    return text[: colon + 1] + " " + yaml_inline(value) + "\n" + text[_line_end(text, base + _last_end(node)) :]
+
+
+def _insert(text: str, base: int, mapping: yaml.MappingNode, rest: Path_, value: Any) -> str:
+    """Add `rest: value` as new lines after the last entry of a block mapping."""
+    indent = " " * mapping.value[0][0].start_mark.column if mapping.value else ""
+    insert_at = _line_end(text, base + _last_end(mapping) - 1) if mapping.value else base
+    return text[:insert_at] + _block(rest, value, indent) + text[insert_at:]
+
+
+def _block(where: Path_, value: Any, indent: str) -> str:
+    """`a:\\n  b: value\\n` lines for a path that does not exist yet."""
+    lines = []
+    for depth, part in enumerate(where[:-1]):
+        lines.append(f"{indent}{'  ' * depth}{part}:")
+    depth = len(where) - 1
+    lines.append(f"{indent}{'  ' * depth}{where[-1]}: {yaml_inline(value)}")
+    return "\n".join(lines) + "\n"
+
+
+_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/@()'&+,-]*$")
+
+
+def yaml_scalar(value: Any, style: str | None = None) -> str:
+    """One value as YAML text that reads back as exactly `value` with the strict loader."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    if style == "'" and "\n" not in text:
+        return "'" + text.replace("'", "''") + "'"
+    if style == '"':
+        return json.dumps(text, ensure_ascii=False)
+    if _PLAIN_SAFE.match(text) and not text.endswith(" ") and ": " not in text and " #" not in text:
+        if yaml.compose(text, Loader=_StrictLoader).tag == _STR:
+            return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def yaml_inline(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(yaml_inline(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {yaml_inline(v)}" for k, v in value.items()) + "}"
+    return yaml_scalar(value)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` so a reader sees the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

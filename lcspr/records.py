@@ -1,0 +1,143 @@
+"""Case folders: finding, reading and naming them.
+
+A case is a folder `cases/<ID>/` holding case.md, referral.md, responses/<agency>.md
+and report.md, each Markdown with YAML frontmatter.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lcspr import mdfile
+from lcspr.config import Config
+from lcspr.errors import InvalidName, UnknownAgency, UnknownCase
+from lcspr.mdfile import MarkdownFile
+
+CASE_ID = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]{0,11})-(?P<year>[0-9]{4})-(?P<number>[0-9]{3,})$")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+#: The files of a case, by kind, relative to the case folder.
+CASE_FILE = "case.md"
+REFERRAL_FILE = "referral.md"
+REPORT_FILE = "report.md"
+RESPONSES_DIR = "responses"
+DOCUMENTS_DIR = "documents"
+
+
+@dataclass
+class Case:
+    """One case folder, read. `files` maps kind (case, referral, report, response:<agency>) to file."""
+
+    id: str
+    folder: Path
+    files: dict[str, MarkdownFile] = field(default_factory=dict)
+
+    @property
+    def data(self) -> dict:
+        case = self.files.get("case")
+        return case.data if case else {}
+
+    @property
+    def status(self) -> str:
+        return str(self.data.get("status", ""))
+
+    def responses(self) -> dict[str, MarkdownFile]:
+        """The referral responses, by agency ID (the file name)."""
+        return {kind.split(":", 1)[1]: f for kind, f in self.files.items() if kind.startswith("response:")}
+
+
+def check_case_id(case_id: str) -> str:
+    """Refuse a case ID that is malformed or could name a path outside cases/."""
+    if "/" in case_id or "\\" in case_id or ".." in case_id or not CASE_ID.match(case_id):
+        raise InvalidName(
+            f"{case_id!r} is not a case ID: write it like LIG-2026-004 (prefix, year, number; "
+            "no spaces, slashes or '..')."
+        )
+    return case_id
+
+
+def check_agency(config: Config, agency: str) -> str:
+    """Refuse an agency ID that is not in lcspr.toml (suggesting the closest) or is unsafe as a file name."""
+    if "/" in agency or "\\" in agency or ".." in agency or not SLUG.match(agency):
+        raise InvalidName(
+            f"{agency!r} is not an agency ID: use lower-case words joined by hyphens, as listed in "
+            "lcspr.toml [agencies] (no slashes or '..')."
+        )
+    if agency not in config.agencies:
+        raise UnknownAgency(f"{agency!r} is not a known agency{_closest(agency, list(config.agencies))}")
+    return agency
+
+
+def _closest(value: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f" (known: {', '.join(known)}){hint}"
+
+
+def case_ids(config: Config) -> list[str]:
+    """Every case folder's name, sorted."""
+    if not config.cases_dir.is_dir():
+        return []
+    return sorted(p.name for p in config.cases_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def case_folder(config: Config, case_id: str) -> Path:
+    """The folder of an existing case; UnknownCase (suggesting the closest ID) otherwise."""
+    check_case_id(case_id)
+    folder = config.cases_dir / case_id
+    if not (folder / CASE_FILE).is_file():
+        known = case_ids(config)
+        close = difflib.get_close_matches(case_id, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ("; `lcspr list` shows the cases" if known else "")
+        raise UnknownCase(f"no case {case_id} in {config.cases_dir}{hint}")
+    return folder
+
+
+def relative(config: Config, path: Path) -> str:
+    """A path as shown to users: relative to the repository root, with forward slashes."""
+    try:
+        return path.relative_to(config.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def case_paths(folder: Path) -> dict[str, Path]:
+    """The Markdown files of a case folder by kind; responses as `response:<agency>`."""
+    paths: dict[str, Path] = {}
+    for kind, name in (("case", CASE_FILE), ("referral", REFERRAL_FILE), ("report", REPORT_FILE)):
+        if (folder / name).is_file():
+            paths[kind] = folder / name
+    responses = folder / RESPONSES_DIR
+    if responses.is_dir():
+        for path in sorted(responses.glob("*.md")):
+            paths[f"response:{path.stem}"] = path
+    return paths
+
+
+def read_case(config: Config, case_id: str) -> Case:
+    """Read every file of one case; a file that cannot be parsed raises FileFormatError."""
+    folder = case_folder(config, case_id)
+    case = Case(case_id, folder)
+    for kind, path in case_paths(folder).items():
+        case.files[kind] = mdfile.read(path, relative(config, path))
+    return case
+
+
+def read_case_file(config: Config, case_id: str) -> MarkdownFile:
+    """Only case.md of a case (what `lcspr list` needs)."""
+    folder = case_folder(config, case_id)
+    path = folder / CASE_FILE
+    return mdfile.read(path, relative(config, path))
+
+
+def next_case_id(config: Config, year: int) -> str:
+    """The next free ID `<PREFIX>-<year>-<NNN>` in this checkout."""
+    numbers = [
+        int(m["number"])
+        for name in case_ids(config)
+        if (m := CASE_ID.match(name)) and m["prefix"] == config.prefix and int(m["year"]) == year
+    ]
+    return f"{config.prefix}-{year}-{max(numbers, default=0) + 1:03d}"

@@ -1,0 +1,167 @@
+"""`lcspr validate`: every case file against its schema, and the checks no schema can make."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from lcspr import gitops, mdfile, records
+from lcspr.errors import FileFormatError
+from lcspr.records import Case
+from lcspr.repository import Repository
+
+_CONFLICT = re.compile(r"^(<{7}|={7}|>{7})( |$)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem, located as precisely as it can be: `file:line: field: message`."""
+
+    file: str
+    line: int | None
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        location = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{location}: {self.where}: {self.message}" if self.where else f"{location}: {self.message}"
+
+
+@dataclass
+class Report:
+    """The outcome of validating some cases."""
+
+    cases: list[str]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        bad = len({p.file.split("/")[1] for p in self.problems if p.file.startswith("cases/")})
+        if self.ok:
+            return f"{len(self.cases)} case(s) valid."
+        return f"{len(self.problems)} problem(s) in {bad or len(self.cases)} of {len(self.cases)} case(s)."
+
+
+def file_kind(kind: str) -> str:
+    """Schema kind of a case file kind (`response:police` → `response`)."""
+    return kind.split(":", 1)[0]
+
+
+def check_file(repo: Repository, case_id: str, kind: str, md: mdfile.MarkdownFile) -> list[Problem]:
+    """Schema problems of one parsed case file, plus its own cross-field checks."""
+    problems = [
+        Problem(md.display, md.line_of(p.where), p.dotted, p.message)
+        for p in repo.validator.check(file_kind(kind), md.data)
+    ]
+    data = md.data
+    own_id_field = "id" if kind == "case" else "case"
+    if isinstance(data.get(own_id_field), str) and data[own_id_field] != case_id:
+        problems.append(
+            Problem(
+                md.display,
+                md.line_of((own_id_field,)),
+                own_id_field,
+                f"says {data[own_id_field]!r} but the file is in the folder of {case_id}; make them agree",
+            )
+        )
+    if kind.startswith("response:"):
+        agency = kind.split(":", 1)[1]
+        if agency not in repo.config.agencies:
+            try:
+                records.check_agency(repo.config, agency)
+            except Exception as exc:  # the message names the agencies and the closest
+                problems.append(Problem(md.display, None, "", f"the file name must be an agency ID: {exc}"))
+        elif data.get("agency") not in (None, agency):
+            problems.append(
+                Problem(md.display, md.line_of(("agency",)), "agency",
+                        f"says {data.get('agency')!r} but the file is named for {agency!r}; make them agree")
+            )
+    return problems
+
+
+def check_case(repo: Repository, case_id: str) -> tuple[Case | None, list[Problem]]:
+    """Read and check every file of one case."""
+    config = repo.config
+    folder = config.cases_dir / case_id
+    display = records.relative(config, folder)
+    problems: list[Problem] = []
+    try:
+        records.check_case_id(case_id)
+    except Exception as exc:
+        return None, [Problem(display, None, "", f"the folder name is not a case ID: {exc}")]
+    if not (folder / records.CASE_FILE).is_file():
+        return None, [Problem(display, None, "", "has no case.md: every case folder needs one")]
+    case = Case(case_id, folder)
+    for kind, path in records.case_paths(folder).items():
+        shown = records.relative(config, path)
+        try:
+            text = path.read_text(encoding="utf-8")
+            marker = _CONFLICT.search(text)
+            if marker:
+                line = text.count("\n", 0, marker.start()) + 1
+                problems.append(Problem(shown, line, "", "holds Git conflict markers: resolve the merge conflict first"))
+                continue
+            md = mdfile.parse(text, path, shown)
+        except FileFormatError as exc:
+            problems.append(_from_error(shown, str(exc)))
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(shown, None, "", f"cannot be read: {exc}"))
+            continue
+        case.files[kind] = md
+        problems.extend(check_file(repo, case_id, kind, md))
+    return case, problems
+
+
+def _from_error(shown: str, message: str) -> Problem:
+    """A Problem from an error message that starts `file:line: ...`."""
+    match = re.match(re.escape(shown) + r"(?::(\d+))?: (.*)$", message, re.DOTALL)
+    if not match:
+        return Problem(shown, None, "", message)
+    return Problem(shown, int(match[1]) if match[1] else None, "", match[2])
+
+
+def validate(repo: Repository, case_ids: list[str] | None = None) -> Report:
+    """Check the named cases (default: all) in one pass, plus repository-wide checks."""
+    all_ids = records.case_ids(repo.config)
+    ids = case_ids or all_ids
+    for case_id in case_ids or []:
+        records.case_folder(repo.config, case_id)  # UnknownCase, with a suggestion
+    problems: list[Problem] = []
+    for case_id in ids:
+        problems.extend(check_case(repo, case_id)[1])
+    problems.extend(_allocated_twice(repo, set(ids)))
+    return Report(ids, problems)
+
+
+def _allocated_twice(repo: Repository, ids: set[str]) -> list[Problem]:
+    """Cases whose ID was allocated by more than one `new-case` commit (two branches
+    that each opened the next case, then merged)."""
+    root = repo.root
+    if gitops.toplevel(root) != root or gitops.git(root, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode:
+        return []
+    out = gitops.git(
+        root, "log", "--format=%H%x00%(trailers:key=Lcspr-Case,valueonly,separator=%x2C)%x00%(trailers:key=Lcspr-Action,valueonly)",
+        "--grep=^Lcspr-Action: new-case", "HEAD",
+    ).stdout
+    seen: dict[str, list[str]] = {}
+    for line in out.splitlines():
+        parts = line.split("\x00")
+        if len(parts) == 3 and parts[2].strip() == "new-case":
+            seen.setdefault(parts[1].strip(), []).append(parts[0][:10])
+    return [
+        Problem(
+            f"cases/{case_id}",
+            None,
+            "",
+            f"{case_id} was opened twice, by commits {', '.join(reversed(commits))} (two branches "
+            "allocated the same ID). Give one of the cases a new ID with `lcspr new-case` and move its "
+            "files there.",
+        )
+        for case_id, commits in sorted(seen.items())
+        if len(commits) > 1 and case_id in ids
+    ]

@@ -1,0 +1,138 @@
+"""The workflow: states, transitions, requirements and deadlines, read from data.
+
+The default (`lcspr/workflow.yaml`) encodes the partnership's methodologies menu
+and the statutory steps; a records repository may name its own file in
+lcspr.toml. Either is checked against `schemas/workflow.schema.json`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lcspr import mdfile
+from lcspr.errors import WorkflowError
+
+DEFAULT_WORKFLOW = Path(__file__).resolve().parent / "workflow.yaml"
+ANY_STATE = "*"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One thing a target state or a transition needs: a field, a file or a rule."""
+
+    field: str | None = None
+    equals: Any = None
+    has_equals: bool = False
+    file: str | None = None
+    rule: str | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: tuple[str, ...]
+    target: str
+    by: tuple[str, ...]
+    sets: dict[str, Any] = field(default_factory=dict)
+    stamps: tuple[str, ...] = ()
+    sends: tuple[str, ...] = ()
+    requires: tuple[Requirement, ...] = ()
+    hold: bool = False
+    resume: bool = False
+
+
+@dataclass(frozen=True)
+class Workflow:
+    path: Path
+    initial: str
+    levels: tuple[str, ...]
+    states: dict[str, dict[str, Any]]
+    transitions: tuple[Transition, ...]
+    deadlines: tuple[dict[str, Any], ...] = ()
+
+    def title(self, state: str) -> str:
+        return str(self.states.get(state, {}).get("title", state))
+
+    def requirements(self, state: str) -> tuple[Requirement, ...]:
+        return tuple(_requirement(r) for r in self.states.get(state, {}).get("requires", []))
+
+    def transitions_from(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions if state in t.sources]
+
+
+def _requirement(raw: dict[str, Any]) -> Requirement:
+    return Requirement(
+        field=raw.get("field"),
+        equals=raw.get("equals"),
+        has_equals="equals" in raw,
+        file=raw.get("file"),
+        rule=raw.get("rule"),
+    )
+
+
+def load(path: Path | None = None, display: str | None = None, validate: bool = True) -> Workflow:
+    """Read a workflow file (the default when `path` is None) and check it."""
+    path = path or DEFAULT_WORKFLOW
+    display = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WorkflowError(f"{display}: cannot be read ({exc.strerror}); check [overrides] workflow in lcspr.toml.") from None
+    try:
+        data, lines = mdfile.load_yaml(text, display)
+    except Exception as exc:  # FileFormatError already names file:line
+        raise WorkflowError(str(exc)) from None
+    if validate:
+        _check(data, lines, display)
+    return Workflow(
+        path=path,
+        initial=data["initial"],
+        levels=tuple(data.get("levels", [])),
+        states=data["states"],
+        transitions=tuple(
+            Transition(
+                sources=tuple(t["from"]),
+                target=t["to"],
+                by=tuple(t["by"]),
+                sets=dict(t.get("sets", {})),
+                stamps=tuple(t.get("stamps", [])),
+                sends=tuple(t.get("sends", [])),
+                requires=tuple(_requirement(r) for r in t.get("requires", [])),
+                hold=bool(t.get("hold", False)),
+                resume=bool(t.get("resume", False)),
+            )
+            for t in data["transitions"]
+        ),
+        deadlines=tuple(data.get("deadlines", [])),
+    )
+
+
+def _check(data: Any, lines: dict, display: str) -> None:
+    from lcspr import schemas
+
+    problems = [
+        f"{display}:{_line(lines, p.where)}: {p.dotted or '(top level)'}: {p.message}"
+        for p in schemas.Validator(schemas.vocabulary()).check("workflow", data)
+    ]
+    if not problems:
+        states = set(data["states"])
+        if data["initial"] not in states:
+            problems.append(f"{display}:{_line(lines, ('initial',))}: initial: {data['initial']!r} is not a state")
+        for i, t in enumerate(data["transitions"]):
+            for j, source in enumerate(t["from"]):
+                if source not in states:
+                    problems.append(f"{display}:{_line(lines, ('transitions', i, 'from', j))}: transitions[{i}].from: {source!r} is not a state")
+            if t["to"] != ANY_STATE and t["to"] not in states:
+                problems.append(f"{display}:{_line(lines, ('transitions', i, 'to'))}: transitions[{i}].to: {t['to']!r} is not a state")
+            if (t["to"] == ANY_STATE) != bool(t.get("resume")):
+                problems.append(f"{display}:{_line(lines, ('transitions', i, 'to'))}: transitions[{i}]: `to: \"*\"` goes with `resume: true`, and only with it")
+    if problems:
+        raise WorkflowError("the workflow is not valid:\n" + "\n".join(problems))
+
+
+def _line(lines: dict, where: tuple) -> int:
+    where = tuple(where)
+    while where and where not in lines:
+        where = where[:-1]
+    return lines.get(where, 1)
