@@ -9,9 +9,77 @@ arithmetic they need; which deadline starts when is the workflow's business.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
-from lcspr.errors import InvalidDate
+from lcspr.errors import ConfigError, InvalidDate
+
+#: Bank-holiday divisions a partnership can name in its calendar settings, and
+#: the `holidays` package's subdivision of "GB" for each. gov.uk publishes
+#: England and Wales as one division, so both names are accepted for it.
+DIVISIONS: dict[str, str] = {
+    "england": "ENG",
+    "england-and-wales": "ENG",
+    "wales": "WLS",
+    "scotland": "SCT",
+    "northern-ireland": "NIR",
+}
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """The working days of one partnership.
+
+    A working day is a Monday to Friday that is not a bank holiday in the
+    partnership's `division` (one of `DIVISIONS`). Bank holidays include
+    substitute days for Christmas, Boxing Day and New Year's Day falling at a
+    weekend, and one-off days such as the 2023 coronation. An unknown division
+    raises `ConfigError`.
+    """
+
+    division: str = "england"
+
+    def __post_init__(self) -> None:
+        if self.division not in DIVISIONS:
+            raise ConfigError(
+                f"calendar division {self.division!r} is not known; "
+                f"use one of: {', '.join(sorted(DIVISIONS))}"
+            )
+
+    def is_working_day(self, d: date) -> bool:
+        """Return whether `d` is a working day."""
+        return d.weekday() < 5 and d not in _bank_holidays(DIVISIONS[self.division], d.year)
+
+    def add_working_days(self, day0: date, n: int) -> date:
+        """Return the `n`-th working day after `day0` (before it when `n` < 0).
+
+        `day0` itself never counts, whether or not it is a working day, so a
+        deadline of N working days from day 0 falls on the date returned for N.
+        `n` == 0 returns `day0` unchanged. The result is always a working day
+        unless `n` is 0.
+        """
+        step = timedelta(days=1 if n > 0 else -1)
+        d = day0
+        for _ in range(abs(n)):
+            d += step
+            while not self.is_working_day(d):
+                d += step
+        return d
+
+
+@lru_cache(maxsize=None)
+def _bank_holidays(subdiv: str, year: int) -> frozenset[date]:
+    """Return the bank holidays of one year in one subdivision of "GB"."""
+    # The holidays package rather than a hand-kept list: it derives the fixed
+    # rules (Easter, substitute days, the first and last Mondays) for any year,
+    # and its releases add one-off days as they are announced. A hand-kept
+    # list would run out on a date nobody noticed. It is imported here, not at
+    # the top, so that commands that never count working days start fast.
+    import holidays
+
+    return frozenset(holidays.country_holidays("GB", subdiv=subdiv, years=year))
+
 
 # [0-9], not \d: \d also matches other scripts' digits, which int() would accept.
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")

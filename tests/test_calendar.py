@@ -3,12 +3,18 @@ bank-holiday lists, so a wrong wiring of the holidays package shows up here."""
 
 from __future__ import annotations
 
-from datetime import date
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
-from lcspr.calendar import add_months, parse_iso_date
-from lcspr.errors import InvalidDate
+from lcspr.calendar import DIVISIONS, WorkingCalendar, add_months, parse_iso_date
+from lcspr.errors import ConfigError, InvalidDate
+
+ENGLAND = WorkingCalendar()
 
 
 # --- parse_iso_date ---------------------------------------------------------
@@ -101,3 +107,183 @@ def test_add_months(start, months, expected):
 def test_add_months_keeps_the_day_when_it_exists_in_every_month():
     for months in range(-30, 31):
         assert add_months(date(2026, 6, 28), months).day == 28
+
+
+# --- is_working_day ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2026, 11, 21),  # Saturday
+        date(2026, 11, 22),  # Sunday
+        date(2026, 1, 1),  # New Year's Day
+        date(2026, 4, 3),  # Good Friday
+        date(2026, 4, 6),  # Easter Monday
+        date(2026, 5, 4),  # early May bank holiday
+        date(2026, 5, 25),  # spring bank holiday
+        date(2026, 8, 31),  # summer bank holiday
+        date(2026, 12, 25),  # Christmas Day, a Friday
+        date(2026, 12, 28),  # substitute for Boxing Day, Saturday 26th
+        date(2027, 12, 27),  # substitute for Christmas Day, Saturday 25th
+        date(2027, 12, 28),  # substitute for Boxing Day, Sunday 26th
+        date(2022, 1, 3),  # substitute for New Year's Day, Saturday 1st
+        date(2022, 6, 2),  # spring bank holiday, moved for the Platinum Jubilee
+        date(2022, 6, 3),  # Platinum Jubilee
+        date(2022, 9, 19),  # state funeral of Queen Elizabeth II
+        date(2023, 5, 8),  # coronation of King Charles III
+    ],
+)
+def test_non_working_days_in_england(day):
+    assert not ENGLAND.is_working_day(day)
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2026, 11, 26),  # an ordinary Thursday
+        date(2026, 12, 24),  # Christmas Eve is not a bank holiday
+        date(2026, 12, 29),
+        date(2026, 5, 26),  # the day after the spring bank holiday
+        date(2022, 5, 30),  # the usual spring bank holiday date, moved in 2022
+        date(2023, 5, 9),
+    ],
+)
+def test_working_days_in_england(day):
+    assert ENGLAND.is_working_day(day)
+
+
+def test_every_bank_holiday_the_holidays_package_lists_is_non_working():
+    # This one is about the wiring: whatever the package calls a bank holiday
+    # in England is not a working day, and every other weekday is.
+    import holidays
+
+    listed = holidays.country_holidays("GB", subdiv="ENG", years=range(2020, 2031))
+    day = date(2020, 1, 1)
+    while day.year <= 2030:
+        assert ENGLAND.is_working_day(day) == (day.weekday() < 5 and day not in listed), day
+        day += timedelta(days=1)
+
+
+# --- add_working_days ------------------------------------------------------
+
+
+def test_rapid_review_over_christmas_and_new_year():
+    # Day 0 Thursday 17 December 2026. Working days after it:
+    #  1 Fri 18 Dec   2 Mon 21   3 Tue 22   4 Wed 23   5 Thu 24
+    #    (Fri 25 Christmas, Sat 26 Boxing Day, Mon 28 its substitute)
+    #  6 Tue 29       7 Wed 30   8 Thu 31
+    #    (Fri 1 Jan 2027 New Year's Day)
+    #  9 Mon 4 Jan   10 Tue 5   11 Wed 6   12 Thu 7   13 Fri 8
+    # 14 Mon 11     15 Tue 12
+    assert ENGLAND.add_working_days(date(2026, 12, 17), 15) == date(2027, 1, 12)
+
+
+def test_across_easter_2027():
+    # Good Friday 26 March, Easter Monday 29 March.
+    # From Wed 24 Mar: 1 Thu 25, 2 Tue 30, 3 Wed 31, 4 Thu 1 Apr, 5 Fri 2 Apr.
+    assert ENGLAND.add_working_days(date(2027, 3, 24), 5) == date(2027, 4, 2)
+    # From Thu 18 Mar: 1 Fri 19, 2-5 Mon 22-Thu 25, 6-9 Tue 30-Fri 2 Apr,
+    # 10-14 Mon 5-Fri 9 Apr, 15 Mon 12 Apr.
+    assert ENGLAND.add_working_days(date(2027, 3, 18), 15) == date(2027, 4, 12)
+
+
+def test_five_working_days_from_a_friday():
+    # Fri 20 Nov 2026: Mon 23, Tue 24, Wed 25, Thu 26, Fri 27.
+    assert ENGLAND.add_working_days(date(2026, 11, 20), 5) == date(2026, 11, 27)
+
+
+def test_across_the_2023_coronation():
+    # From Thu 4 May 2023: 1 Fri 5, (Mon 8 coronation), 2 Tue 9, ..., 5 Fri 12.
+    assert ENGLAND.add_working_days(date(2023, 5, 4), 5) == date(2023, 5, 12)
+    assert ENGLAND.add_working_days(date(2023, 5, 5), 1) == date(2023, 5, 9)
+
+
+def test_across_the_2022_state_funeral():
+    # From Thu 15 Sep 2022: 1 Fri 16, (Mon 19 state funeral), 2 Tue 20, ..., 5 Fri 23.
+    assert ENGLAND.add_working_days(date(2022, 9, 15), 5) == date(2022, 9, 23)
+    assert ENGLAND.add_working_days(date(2022, 9, 16), 1) == date(2022, 9, 20)
+
+
+def test_seven_working_days_before_publication_across_a_bank_holiday():
+    # Publication Thu 3 June 2027; Mon 31 May is the spring bank holiday.
+    # Before it: 1 Wed 2 Jun, 2 Tue 1 Jun, 3 Fri 28 May, 4 Thu 27, 5 Wed 26,
+    # 6 Tue 25, 7 Mon 24 May.
+    assert ENGLAND.add_working_days(date(2027, 6, 3), -7) == date(2027, 5, 24)
+
+
+def test_day0_never_counts():
+    # A working day 0: the first working day after it is the next one.
+    assert ENGLAND.add_working_days(date(2026, 11, 23), 1) == date(2026, 11, 24)
+    assert ENGLAND.add_working_days(date(2026, 11, 24), -1) == date(2026, 11, 23)
+    # A non-working day 0 (Saturday 21 Nov 2026).
+    assert ENGLAND.add_working_days(date(2026, 11, 21), 1) == date(2026, 11, 23)
+    assert ENGLAND.add_working_days(date(2026, 11, 21), -1) == date(2026, 11, 20)
+    # Christmas Day 2026 as day 0: the first working day after it is Tue 29 Dec.
+    assert ENGLAND.add_working_days(date(2026, 12, 25), 1) == date(2026, 12, 29)
+
+
+def test_zero_working_days_is_day0_itself():
+    assert ENGLAND.add_working_days(date(2026, 11, 26), 0) == date(2026, 11, 26)
+    assert ENGLAND.add_working_days(date(2026, 12, 25), 0) == date(2026, 12, 25)
+
+
+# --- divisions --------------------------------------------------------------
+
+
+def test_the_default_division_is_england():
+    assert WorkingCalendar() == WorkingCalendar(division="england")
+
+
+def test_england_and_wales_share_their_bank_holidays():
+    for name in ("england", "england-and-wales", "wales"):
+        calendar = WorkingCalendar(division=name)
+        assert not calendar.is_working_day(date(2026, 4, 6))  # Easter Monday
+        assert not calendar.is_working_day(date(2026, 8, 31))  # summer bank holiday
+        assert calendar.is_working_day(date(2026, 11, 30))
+        assert calendar.is_working_day(date(2026, 3, 17))
+
+
+def test_scotland():
+    scotland = WorkingCalendar(division="scotland")
+    assert not scotland.is_working_day(date(2026, 1, 2))  # 2 January
+    assert not scotland.is_working_day(date(2026, 8, 3))  # first Monday in August
+    assert not scotland.is_working_day(date(2026, 11, 30))  # St Andrew's Day
+    assert scotland.is_working_day(date(2026, 4, 6))  # no Easter Monday
+    assert scotland.is_working_day(date(2026, 8, 31))
+
+
+def test_northern_ireland():
+    northern_ireland = WorkingCalendar(division="northern-ireland")
+    assert not northern_ireland.is_working_day(date(2026, 3, 17))  # St Patrick's Day
+    assert not northern_ireland.is_working_day(date(2026, 7, 13))  # Boyne, substitute
+    assert not northern_ireland.is_working_day(date(2026, 4, 6))  # Easter Monday
+
+
+def test_unknown_division_names_the_accepted_ones():
+    with pytest.raises(ConfigError) as caught:
+        WorkingCalendar(division="England")
+    assert str(caught.value) == (
+        "calendar division 'England' is not known; use one of: "
+        "england, england-and-wales, northern-ireland, scotland, wales"
+    )
+
+
+def test_every_division_maps_to_a_subdivision_the_holidays_package_knows():
+    from holidays.countries import UnitedKingdom
+
+    assert set(DIVISIONS.values()) <= set(UnitedKingdom.subdivisions)
+
+
+def test_importing_the_module_does_not_import_holidays():
+    # lcspr keeps start-up fast: the holidays package loads on first use only.
+    project = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(project)}
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys, lcspr.calendar; print('holidays' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    assert result.stdout.strip() == "False"
