@@ -26,6 +26,8 @@ DIVISIONS: dict[str, str] = {
     "northern-ireland": "NIR",
 }
 
+_ONE_DAY = timedelta(days=1)
+
 
 @dataclass(frozen=True)
 class WorkingCalendar:
@@ -49,7 +51,7 @@ class WorkingCalendar:
 
     def is_working_day(self, d: date) -> bool:
         """Return whether `d` is a working day."""
-        return d.weekday() < 5 and d not in _bank_holidays(DIVISIONS[self.division], d.year)
+        return d.weekday() < 5 and d not in self._closed_days(d.year)
 
     def add_working_days(self, day0: date, n: int) -> date:
         """Return the `n`-th working day after `day0` (before it when `n` < 0).
@@ -59,13 +61,62 @@ class WorkingCalendar:
         `n` == 0 returns `day0` unchanged. The result is always a working day
         unless `n` is 0.
         """
-        step = timedelta(days=1 if n > 0 else -1)
+        step = _ONE_DAY if n > 0 else -_ONE_DAY
         d = day0
         for _ in range(abs(n)):
             d += step
             while not self.is_working_day(d):
                 d += step
         return d
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Return the signed number of working days from `start` to `end`.
+
+        Used for "working days left" (today as `start`, a deadline as `end`):
+        0 when the deadline is today, negative once it has passed. Whenever
+        `end` is a working day, `add_working_days(start, result) == end`.
+
+        Exactly:
+
+        - `end` == `start`: 0;
+        - `end` after `start`: the number of working days in (start, end],
+          so a non-working `end` counts like the last working day before it;
+        - `end` before `start` and a working day: minus the number of working
+          days in [end, start);
+        - `end` before `start` and not a working day: minus the number of
+          working days in (end, start].
+
+        So a deadline that was a working day shows as overdue (-1) from the
+        next day on, weekend or not, and one that fell on a non-working day
+        shows as overdue from the first working day after it.
+        """
+        if end > start:
+            return self._working_days_in(start + _ONE_DAY, end)
+        if end < start:
+            if self.is_working_day(end):
+                return -self._working_days_in(end, start - _ONE_DAY)
+            return -self._working_days_in(end + _ONE_DAY, start)
+        return 0
+
+    def _working_days_in(self, first: date, last: date) -> int:
+        """Return the number of working days in [first, last]."""
+        if last < first:
+            return 0
+        # Whole weeks hold five weekdays each, so spans of years cost no more
+        # than a few days; then take off the closed weekdays inside the span.
+        weeks, rest = divmod((last - first).days + 1, 7)
+        weekdays = weeks * 5 + sum(1 for i in range(rest) if (first.weekday() + i) % 7 < 5)
+        closed = sum(
+            1
+            for year in range(first.year, last.year + 1)
+            for d in self._closed_days(year)
+            if first <= d <= last and d.weekday() < 5
+        )
+        return weekdays - closed
+
+    def _closed_days(self, year: int) -> frozenset[date]:
+        """Return the days of `year` that are closed even when they fall on a weekday."""
+        return _bank_holidays(DIVISIONS[self.division], year)
 
 
 @lru_cache(maxsize=None)

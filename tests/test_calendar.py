@@ -287,3 +287,74 @@ def test_importing_the_module_does_not_import_holidays():
         env=env,
     )
     assert result.stdout.strip() == "False"
+
+
+# --- working_days_between ---------------------------------------------------
+
+
+def test_working_days_between_known_dates():
+    assert ENGLAND.working_days_between(date(2026, 12, 17), date(2027, 1, 12)) == 15
+    assert ENGLAND.working_days_between(date(2027, 1, 12), date(2026, 12, 17)) == -15
+    assert ENGLAND.working_days_between(date(2027, 6, 3), date(2027, 5, 24)) == -7
+    assert ENGLAND.working_days_between(date(2026, 11, 26), date(2026, 11, 26)) == 0
+    assert ENGLAND.working_days_between(date(2026, 11, 26), date(2026, 11, 27)) == 1
+    assert ENGLAND.working_days_between(date(2026, 11, 27), date(2026, 11, 26)) == -1
+
+
+def test_working_days_between_a_non_working_end():
+    # After start: working days in (start, end]. Thu 19 Nov 2026 to Sat 21 Nov
+    # holds Fri 20 only.
+    assert ENGLAND.working_days_between(date(2026, 11, 19), date(2026, 11, 21)) == 1
+    # Thu 24 Dec 2026 to Mon 28 Dec (Boxing Day substitute): nothing in between works.
+    assert ENGLAND.working_days_between(date(2026, 12, 24), date(2026, 12, 28)) == 0
+    # Before start: minus the working days in (end, start]. Sun 22 Nov to Mon 23 Nov.
+    assert ENGLAND.working_days_between(date(2026, 11, 23), date(2026, 11, 22)) == -1
+    # Sat 21 Nov to Sun 22 Nov: no working day has been missed yet.
+    assert ENGLAND.working_days_between(date(2026, 11, 22), date(2026, 11, 21)) == 0
+    # Sun 22 Nov 2026 from Tue 24: Mon 23 and Tue 24.
+    assert ENGLAND.working_days_between(date(2026, 11, 24), date(2026, 11, 22)) == -2
+
+
+def test_a_missed_friday_deadline_seen_over_the_weekend():
+    # Deadline Fri 20 Nov 2026, a working day: overdue from Saturday on.
+    deadline = date(2026, 11, 20)
+    assert ENGLAND.working_days_between(date(2026, 11, 20), deadline) == 0
+    assert ENGLAND.working_days_between(date(2026, 11, 21), deadline) == -1
+    assert ENGLAND.working_days_between(date(2026, 11, 22), deadline) == -1
+    assert ENGLAND.working_days_between(date(2026, 11, 23), deadline) == -1
+    assert ENGLAND.working_days_between(date(2026, 11, 24), deadline) == -2
+
+
+def _days(first: date, last: date):
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def test_working_days_between_round_trips_with_add_working_days():
+    # Every start date of a year with Easter, the Christmas substitutes and
+    # New Year in it, weekends and bank holidays as day 0 included.
+    for start in _days(date(2026, 3, 1), date(2027, 2, 28)):
+        for n in range(0, 31):
+            later = ENGLAND.add_working_days(start, n)
+            assert ENGLAND.working_days_between(start, later) == n, (start, n)
+            earlier = ENGLAND.add_working_days(start, -n)
+            assert ENGLAND.working_days_between(start, earlier) == -n, (start, -n)
+
+
+def test_add_working_days_reaches_every_working_end():
+    for start in _days(date(2026, 12, 1), date(2027, 1, 31)):
+        for end in _days(start - timedelta(days=45), start + timedelta(days=45)):
+            if ENGLAND.is_working_day(end):
+                n = ENGLAND.working_days_between(start, end)
+                assert ENGLAND.add_working_days(start, n) == end, (start, end)
+
+
+def test_working_days_between_over_years_counts_each_day_once():
+    # 2026 has 261 weekdays and 8 bank holidays on weekdays (Boxing Day falls
+    # on Saturday 26 Dec and its substitute Mon 28 Dec is one of the 8).
+    assert ENGLAND.working_days_between(date(2025, 12, 31), date(2026, 12, 31)) == 253
+    span = ENGLAND.working_days_between(date(2019, 12, 31), date(2030, 12, 31))
+    by_hand = sum(1 for d in _days(date(2020, 1, 1), date(2030, 12, 31)) if ENGLAND.is_working_day(d))
+    assert span == by_hand
