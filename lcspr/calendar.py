@@ -8,10 +8,11 @@ arithmetic they need; which deadline starts when is the workflow's business.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass
-from datetime import date, timedelta
-from functools import lru_cache
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from functools import cache
 
 from lcspr.errors import ConfigError, InvalidDate
 
@@ -29,29 +30,47 @@ DIVISIONS: dict[str, str] = {
 _ONE_DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class WorkingCalendar:
     """The working days of one partnership.
 
-    A working day is a Monday to Friday that is not a bank holiday in the
-    partnership's `division` (one of `DIVISIONS`). Bank holidays include
-    substitute days for Christmas, Boxing Day and New Year's Day falling at a
-    weekend, and one-off days such as the 2023 coronation. An unknown division
-    raises `ConfigError`.
+    A working day is a Monday to Friday that is neither a bank holiday in the
+    partnership's `division` (one of `DIVISIONS`) nor one of its
+    `extra_closures`. Bank holidays include substitute days for Christmas,
+    Boxing Day and New Year's Day falling at a weekend, and one-off days such
+    as the 2023 coronation.
+
+    `extra_closures` takes ISO date strings, or `date` objects as an unquoted
+    date in lcspr.toml arrives; it is kept as a sorted tuple of distinct ISO
+    strings. An unknown division, or a closure that is not a real date, raises
+    `ConfigError`.
     """
 
     division: str = "england"
+    extra_closures: tuple[str, ...] = ()
+    _closures: frozenset[date] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.division not in DIVISIONS:
+        if not isinstance(self.division, str) or self.division not in DIVISIONS:
             raise ConfigError(
                 f"calendar division {self.division!r} is not known; "
                 f"use one of: {', '.join(sorted(DIVISIONS))}"
             )
+        closures_given = self.extra_closures
+        if isinstance(closures_given, (str, date)) or not isinstance(closures_given, Iterable):
+            raise ConfigError(
+                f"calendar extra_closures must be a list of dates (YYYY-MM-DD), "
+                f"not {closures_given!r}"
+            )
+        closures = frozenset(_closure_date(item) for item in closures_given)
+        # The dataclass is frozen so that a calendar can be shared and hashed;
+        # normalising its own fields once, here, is the one write it allows.
+        object.__setattr__(self, "extra_closures", tuple(sorted(d.isoformat() for d in closures)))
+        object.__setattr__(self, "_closures", closures)
 
     def is_working_day(self, d: date) -> bool:
         """Return whether `d` is a working day."""
-        return d.weekday() < 5 and d not in self._closed_days(d.year)
+        return d.weekday() < 5 and d not in self._closures and d not in self._bank_holidays(d.year)
 
     def add_working_days(self, day0: date, n: int) -> date:
         """Return the `n`-th working day after `day0` (before it when `n` < 0).
@@ -106,20 +125,27 @@ class WorkingCalendar:
         # than a few days; then take off the closed weekdays inside the span.
         weeks, rest = divmod((last - first).days + 1, 7)
         weekdays = weeks * 5 + sum(1 for i in range(rest) if (first.weekday() + i) % 7 < 5)
-        closed = sum(
-            1
-            for year in range(first.year, last.year + 1)
-            for d in self._closed_days(year)
-            if first <= d <= last and d.weekday() < 5
-        )
-        return weekdays - closed
+        # A set, so that a local closure on a bank holiday is taken off once.
+        closed = {d for d in self._closures if first <= d <= last}
+        for year in range(first.year, last.year + 1):
+            closed.update(d for d in self._bank_holidays(year) if first <= d <= last)
+        return weekdays - sum(1 for d in closed if d.weekday() < 5)
 
-    def _closed_days(self, year: int) -> frozenset[date]:
-        """Return the days of `year` that are closed even when they fall on a weekday."""
+    def _bank_holidays(self, year: int) -> frozenset[date]:
         return _bank_holidays(DIVISIONS[self.division], year)
 
 
-@lru_cache(maxsize=None)
+def _closure_date(item: object) -> date:
+    """Return one entry of `extra_closures` as a date, or raise `ConfigError`."""
+    if isinstance(item, date) and not isinstance(item, datetime):
+        return item
+    try:
+        return parse_iso_date(item, field="calendar extra_closures")  # type: ignore[arg-type]
+    except InvalidDate as exc:
+        raise ConfigError(str(exc)) from None
+
+
+@cache
 def _bank_holidays(subdiv: str, year: int) -> frozenset[date]:
     """Return the bank holidays of one year in one subdivision of "GB"."""
     # The holidays package rather than a hand-kept list: it derives the fixed

@@ -55,7 +55,9 @@ def test_parse_iso_date_rejects_other_forms(text):
     assert "YYYY-MM-DD" in message
 
 
-@pytest.mark.parametrize("text", ["2026-02-30", "2025-02-29", "2026-13-01", "2026-04-31", "0000-01-01"])
+@pytest.mark.parametrize(
+    "text", ["2026-02-30", "2025-02-29", "2026-13-01", "2026-04-31", "0000-01-01"]
+)
 def test_parse_iso_date_rejects_impossible_dates(text):
     with pytest.raises(InvalidDate) as caught:
         parse_iso_date(text, field="aware")
@@ -336,7 +338,7 @@ def test_working_days_between_round_trips_with_add_working_days():
     # Every start date of a year with Easter, the Christmas substitutes and
     # New Year in it, weekends and bank holidays as day 0 included.
     for start in _days(date(2026, 3, 1), date(2027, 2, 28)):
-        for n in range(0, 31):
+        for n in range(31):
             later = ENGLAND.add_working_days(start, n)
             assert ENGLAND.working_days_between(start, later) == n, (start, n)
             earlier = ENGLAND.add_working_days(start, -n)
@@ -356,5 +358,59 @@ def test_working_days_between_over_years_counts_each_day_once():
     # on Saturday 26 Dec and its substitute Mon 28 Dec is one of the 8).
     assert ENGLAND.working_days_between(date(2025, 12, 31), date(2026, 12, 31)) == 253
     span = ENGLAND.working_days_between(date(2019, 12, 31), date(2030, 12, 31))
-    by_hand = sum(1 for d in _days(date(2020, 1, 1), date(2030, 12, 31)) if ENGLAND.is_working_day(d))
+    by_hand = sum(
+        1 for d in _days(date(2020, 1, 1), date(2030, 12, 31)) if ENGLAND.is_working_day(d)
+    )
     assert span == by_hand
+
+
+# --- extra_closures ---------------------------------------------------------
+
+
+def test_extra_closures_are_not_working_days():
+    calendar = WorkingCalendar(extra_closures=("2026-12-24", "2026-12-31"))
+    assert not calendar.is_working_day(date(2026, 12, 24))
+    assert not calendar.is_working_day(date(2026, 12, 31))
+    assert calendar.is_working_day(date(2026, 12, 23))
+    # The 15-day rapid review from 17 Dec 2026 loses Thu 24 and Thu 31 Dec:
+    # 1 Fri 18, 2-4 Mon 21-Wed 23, 5-6 Tue 29-Wed 30, 7-11 Mon 4-Fri 8 Jan,
+    # 12-15 Mon 11-Thu 14 Jan.
+    assert calendar.add_working_days(date(2026, 12, 17), 15) == date(2027, 1, 14)
+    assert calendar.working_days_between(date(2026, 12, 17), date(2027, 1, 14)) == 15
+    assert ENGLAND.working_days_between(date(2026, 12, 17), date(2027, 1, 14)) == 17
+
+
+def test_extra_closures_on_bank_holidays_and_weekends_change_nothing():
+    calendar = WorkingCalendar(extra_closures=("2026-12-25", "2026-12-26", "2026-12-28"))
+    end = date(2027, 1, 31)
+    for start in _days(date(2026, 12, 1), date(2027, 1, 15)):
+        assert calendar.working_days_between(start, end) == ENGLAND.working_days_between(start, end)
+        assert calendar.add_working_days(start, 10) == ENGLAND.add_working_days(start, 10)
+
+
+def test_extra_closures_accept_dates_and_are_kept_as_sorted_iso_strings():
+    # An unquoted date in lcspr.toml arrives as a date object.
+    calendar = WorkingCalendar(extra_closures=[date(2026, 12, 31), "2026-12-24", "2026-12-31"])  # type: ignore[arg-type]
+    assert calendar.extra_closures == ("2026-12-24", "2026-12-31")
+    assert calendar == WorkingCalendar(extra_closures=("2026-12-24", "2026-12-31"))
+    assert hash(calendar) == hash(WorkingCalendar(extra_closures=("2026-12-31", "2026-12-24")))
+    assert not calendar.is_working_day(date(2026, 12, 31))
+
+
+def test_an_impossible_extra_closure_is_a_config_error_naming_it():
+    with pytest.raises(ConfigError) as caught:
+        WorkingCalendar(extra_closures=("2026-12-24", "2026-02-30"))
+    message = str(caught.value)
+    assert message.startswith("calendar extra_closures: '2026-02-30' is not a real date")
+    assert "YYYY-MM-DD" in message
+
+
+@pytest.mark.parametrize("closures", ["2026-12-24", date(2026, 12, 24), 20261224])
+def test_extra_closures_must_be_a_list(closures):
+    with pytest.raises(ConfigError, match="calendar extra_closures must be a list of dates"):
+        WorkingCalendar(extra_closures=closures)  # type: ignore[arg-type]
+
+
+def test_a_calendar_cannot_be_changed_once_made():
+    with pytest.raises(AttributeError):
+        ENGLAND.division = "scotland"  # type: ignore[misc]
