@@ -1,0 +1,80 @@
+"""Every test runs with its own HOME and Git configuration in tmp_path, so no
+test can touch the real home directory, the real Git settings, or this
+project's own history."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+PROJECT = Path(__file__).resolve().parent.parent
+EXAMPLES = PROJECT / "cases"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Test Secretariat\n\temail = secretariat@example.org\n"
+        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in (
+        "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE", "EMAIL",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in a test repository and return its output."""
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def records_root(tmp_path: Path) -> Path:
+    """A new, empty records repository."""
+    from lcspr.repository import init
+
+    return init(tmp_path / "records", "Example Safeguarding Children Partnership", "LIG")
+
+
+@pytest.fixture
+def examples_root(records_root: Path) -> Path:
+    """A records repository holding the fictional example cases, committed."""
+    shutil.copytree(EXAMPLES, records_root / "cases", dirs_exist_ok=True)
+    git(records_root, "add", "cases")
+    git(records_root, "commit", "-q", "-m", "Import the fictional example cases")
+    return records_root
+
+
+@pytest.fixture
+def repo(records_root: Path):
+    from lcspr.repository import open_repository
+
+    return open_repository(records_root)
+
+
+@pytest.fixture
+def examples(examples_root: Path):
+    from lcspr.repository import open_repository
+
+    return open_repository(examples_root)
+
+
+def run(root: Path | None, *args: str, input: str | None = None) -> Result:
+    """Invoke the CLI as a user would (errors become messages and exit codes)."""
+    from lcspr.cli import cli
+
+    argv = (["--repo", str(root)] if root is not None else []) + list(args)
+    return CliRunner().invoke(cli, argv, obj={}, input=input, catch_exceptions=False)
