@@ -189,5 +189,129 @@ def show(ctx: click.Context, case_id: str, fmt: str) -> None:
     click.echo(f"  responses:   {', '.join(responses) if responses else '(none yet)'}")
 
 
+@cli.command()
+@click.argument("case_id", metavar="ID")
+@click.argument("state")
+@click.option("--reason", required=True, help="Why the decision was made (goes into the record).")
+@click.option("--by", "by", help="The role deciding, from lcspr.toml [roles] (default: default_role).")
+@click.option("--on", "on", help="The day the decision was made, YYYY-MM-DD (default: today).")
+@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
+              help="Set a case.md field with the decision, e.g. --set workshop.date=2026-12-09 (repeatable).")
+@click.pass_context
+def advance(ctx: click.Context, case_id: str, state: str, reason: str, by: str | None, on: str | None,
+            assignments: tuple[str, ...]) -> None:
+    """Record a decision: move case ID to STATE, in one commit."""
+    from lcspr.decisions import advance as record_decision
+    from lcspr.decisions import parse_assignments
+
+    decision = record_decision(_repo(ctx), case_id, state, reason, by, on, parse_assignments(assignments))
+    click.echo(f"{decision.case}: {decision.source} -> {decision.target} (commit {decision.commit[:10]})")
+    if decision.included:
+        click.echo("Also recorded edits in the case folder: " + ", ".join(decision.included))
+    for path in decision.sent:
+        click.echo(f"Sent and recorded: {path}")
+
+
+@cli.command("next")
+@click.argument("case_id", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def next_states(ctx: click.Context, case_id: str, fmt: str) -> None:
+    """List the legal next states of a case and what each still needs."""
+    from dataclasses import asdict
+
+    from lcspr.decisions import options
+
+    found = options(_repo(ctx), case_id)
+    if fmt == "json":
+        _print_json([asdict(option) for option in found])
+        return
+    if not found:
+        click.echo(f"{case_id} is in a final state.")
+    for option in found:
+        ready = "ready" if not option.missing else f"{len(option.missing)} missing"
+        click.echo(f"{option.state} ({option.title}); decided by {', '.join(option.by)}: {ready}")
+        for gap in option.missing:
+            click.echo(f"  - {gap}")
+
+
+def _print_entries(entries: list, fmt: str, with_case: bool) -> None:
+    if fmt == "json":
+        _print_json([e.as_dict() for e in entries])
+        return
+    if not entries:
+        click.echo("(no decisions recorded)")
+    for e in entries:
+        case = f"{e.case} " if with_case else ""
+        move = f"{e.source} -> {e.target}" if e.source else f"opened as {e.target}"
+        click.echo(f"{e.decided_on}  {case}{move}  ({e.action}, decided by {e.decided_by or '-'}, "
+                   f"recorded by {e.recorded_by} at {e.recorded_at}, commit {e.commit[:10]})")
+        for line in e.reason.splitlines():
+            click.echo(f"    {line}")
+        for path in e.sent:
+            click.echo(f"    sent: {path}")
+
+
+@cli.command()
+@click.argument("case_id", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def history(ctx: click.Context, case_id: str, fmt: str) -> None:
+    """Show every decision on one case, read from Git."""
+    from lcspr.history import entries
+    from lcspr.records import case_folder
+
+    repo = _repo(ctx, check=False)
+    case_folder(repo.config, case_id)
+    _print_entries(entries(repo.root, case_id), fmt, with_case=False)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def log(ctx: click.Context, fmt: str) -> None:
+    """Show every decision on every case, oldest first, read from Git."""
+    from lcspr.history import entries
+
+    _print_entries(entries(_repo(ctx, check=False).root), fmt, with_case=True)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def audit(ctx: click.Context, fmt: str) -> None:
+    """Prove that every status was reached by a legal, recorded decision (exit 1 if not)."""
+    from lcspr.audit import audit as audit_history
+
+    report = audit_history(_repo(ctx))
+    if fmt == "json":
+        _print_json(report.as_dict())
+    else:
+        for finding in report.findings:
+            click.echo(str(finding))
+        verdict = "the trail is whole" if report.ok else f"{len(report.findings)} finding(s)"
+        click.echo(f"Audited {report.commits} commit(s), {report.decisions} decision(s): {verdict}.")
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command("import")
+@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--reason", required=True, help="Where the cases come from (goes into the record).")
+@click.pass_context
+def import_cases(ctx: click.Context, folders: tuple[Path, ...], reason: str) -> None:
+    """Bring existing case folders into the record, one commit each.
+
+    For cases that began before this repository (or in another system): each
+    enters the trail at the status its case.md holds, and `lcspr audit`
+    counts that as its first recorded state."""
+    from lcspr.intake import import_case
+
+    repo = _repo(ctx)
+    for folder in folders:
+        result = import_case(repo, folder, reason)
+        click.echo(f"Imported {result.id} into {result.path} (commit {result.commit[:10]}).")
+
+
 def main() -> None:
     cli(obj={})

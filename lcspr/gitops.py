@@ -195,37 +195,47 @@ class _Snapshot:
                 path.rmdir()
 
 
+@contextmanager
+def writing(root: Path) -> Iterator[None]:
+    """Hold the repository for one write: a Git root, a known identity, lcspr's
+    lock, and no merge, rebase or detached HEAD. Read the case inside it, so a
+    decision never rests on what another process changed meanwhile."""
+    ensure_root(root)
+    identity(root)
+    with repository_lock(root):
+        check_can_write(root)
+        yield
+
+
 def record_change(
     root: Path,
     folder: Path,
     write: Callable[[], None],
-    message: str,
+    message: str | Callable[[], str],
     sign: bool = False,
-    extra_paths: list[Path] | None = None,
 ) -> str:
-    """Write with `write()` and commit `folder` (and `extra_paths`) alone in one commit.
+    """Inside `writing(root)`: write with `write()` and commit `folder` alone in one commit.
 
     Returns the new commit's hash. Files already staged elsewhere stay staged and
-    out of the commit. On any failure before the commit exists, the folder is
-    restored to the bytes it had before and the error propagates."""
-    ensure_root(root)
-    identity(root)
-    with repository_lock(root):
-        check_can_write(root, folder)
-        snapshot = _Snapshot(folder)
-        paths = [folder.relative_to(root).as_posix()] + [p.relative_to(root).as_posix() for p in extra_paths or []]
-        try:
-            write()
-            git(root, "add", "-A", "--", *paths)
-            args = ["commit", "--quiet", "--only", "--no-edit", "--file", "-"]
-            if sign:
-                args.append("--gpg-sign")
-            git(root, *args, "--", *paths, input=message)
-        except BaseException:
-            snapshot.restore()
-            git(root, "reset", "--quiet", "--", *paths, check=False)
-            raise
-        return git(root, "rev-parse", "HEAD").stdout.strip()
+    out of the commit. On any failure before the commit exists (including
+    Ctrl-C), the folder is restored to the bytes it had before and the error
+    propagates. `message` may be a function, called after `write()`."""
+    check_can_write(root, folder)
+    snapshot = _Snapshot(folder)
+    path = folder.relative_to(root).as_posix()
+    try:
+        write()
+        text = message() if callable(message) else message
+        git(root, "add", "-A", "--", path)
+        args = ["commit", "--quiet", "--only", "--no-edit", "--file", "-"]
+        if sign:
+            args.append("--gpg-sign")
+        git(root, *args, "--", path, input=text)
+    except BaseException:
+        snapshot.restore()
+        git(root, "reset", "--quiet", "--", path, check=False)
+        raise
+    return git(root, "rev-parse", "HEAD").stdout.strip()
 
 
 def changed_files(root: Path, folder: Path) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from string import Template
 
 from lcspr import gitops, mdfile, records
@@ -56,56 +57,56 @@ def new_case(
     if bad_title:
         raise UsageError(f"--title {title!r}: {bad_title[0].message}. Use a pseudonym such as 'Child A'.")
 
-    case_id = records.next_case_id(config, received_day.year)
-    folder = config.cases_dir / case_id
-    values = {
-        "id": case_id,
-        "title": mdfile.yaml_scalar(title),
-        "referred_by": referred_by,
-        "received": received,
-        "status": repo.workflow.initial,
-        "serious_incident": f"serious_incident:\n  aware: {aware}\n" if aware else "",
-        "agency": referred_by,
-        "requested": received,
-    }
-    # Titles go into Markdown headings and the report title as plain text.
-    plain = dict(values, title=title)
-    texts = {
-        records.CASE_FILE: _fill(_skeleton(repo, "case.md"), values, plain),
-        records.REFERRAL_FILE: _fill(_skeleton(repo, "referral.md"), values, plain),
-        records.REPORT_FILE: _fill(_skeleton(repo, "report.md"), values, plain),
-    }
-
-    def write() -> None:
-        folder.mkdir(parents=True)
-        (folder / records.RESPONSES_DIR).mkdir()
-        (folder / records.RESPONSES_DIR / ".gitkeep").touch()
-        for name, text in texts.items():
-            mdfile.write_atomic(folder / name, text)
-        from lcspr.validation import check_case
-
-        problems = check_case(repo, case_id)[1]
-        if problems:
-            raise ValidationFailed(
-                f"the new case {case_id} would not validate (check the skeletons in templates/case/):\n"
-                + "\n".join(str(p) for p in problems),
-                problems,
-            )
-
-    message = gitops.message_with_trailers(
-        f"{case_id}: open case ({title})",
-        f"Referral from {config.agency_name(referred_by)} received {received}.",
-        [
-            ("Lcspr-Case", case_id),
-            ("Lcspr-Action", "new-case"),
-            ("Lcspr-To", repo.workflow.initial),
-            ("Lcspr-Recorded-At", gitops.now_utc()),
-        ],
-    )
-    if folder.exists():
-        raise UsageError(f"{records.relative(config, folder)} already exists; nothing was written.")
-    commit = gitops.record_change(config.root, folder, write, message, sign=config.sign)
+    with gitops.writing(config.root):
+        # Allocated under the lock, so two new-case runs in one checkout never share an ID.
+        case_id = records.next_case_id(config, received_day.year)
+        folder = config.cases_dir / case_id
+        if folder.exists():
+            raise UsageError(f"{records.relative(config, folder)} already exists; nothing was written.")
+        values = {
+            "id": case_id,
+            "title": mdfile.yaml_scalar(title),
+            "referred_by": referred_by,
+            "received": received,
+            "status": repo.workflow.initial,
+            "serious_incident": f"serious_incident:\n  aware: {aware}\n" if aware else "",
+            "agency": referred_by,
+            "requested": received,
+        }
+        message = gitops.message_with_trailers(
+            f"{case_id}: open case ({title})",
+            f"Referral from {config.agency_name(referred_by)} received {received}.",
+            [
+                ("Lcspr-Case", case_id),
+                ("Lcspr-Action", "new-case"),
+                ("Lcspr-To", repo.workflow.initial),
+                ("Lcspr-Recorded-At", gitops.now_utc()),
+            ],
+        )
+        commit = gitops.record_change(
+            config.root, folder, lambda: _scaffold(repo, case_id, folder, values, title), message, sign=config.sign
+        )
     return NewCase(case_id, records.relative(config, folder), commit)
+
+
+def _scaffold(repo: Repository, case_id: str, folder: Path, values: dict[str, str], title: str) -> None:
+    """Write the case folder from the skeletons and check it validates."""
+    # The title goes into Markdown headings as plain text, into YAML quoted.
+    plain = dict(values, title=title)
+    folder.mkdir(parents=True)
+    (folder / records.RESPONSES_DIR).mkdir()
+    (folder / records.RESPONSES_DIR / ".gitkeep").touch()
+    for name in (records.CASE_FILE, records.REFERRAL_FILE, records.REPORT_FILE):
+        mdfile.write_atomic(folder / name, _fill(_skeleton(repo, name), values, plain))
+    from lcspr.validation import check_case
+
+    problems = check_case(repo, case_id)[1]
+    if problems:
+        raise ValidationFailed(
+            f"the new case {case_id} would not validate (check the skeletons in templates/case/):\n"
+            + "\n".join(str(p) for p in problems),
+            problems,
+        )
 
 
 def _fill(template: Template, values: dict[str, str], plain: dict[str, str]) -> str:
@@ -114,3 +115,42 @@ def _fill(template: Template, values: dict[str, str], plain: dict[str, str]) -> 
     end = text.find("\n---", 3)
     head, body = (text[: end + 1], text[end + 1 :]) if end >= 0 else (text, "")
     return Template(head).substitute(values) + Template(body).safe_substitute(plain)
+
+
+def import_case(repo: Repository, source: Path, reason: str) -> NewCase:
+    """Copy a case folder from elsewhere into cases/, validate it, commit it alone
+    with `Lcspr-Action: import` and the status it arrives with."""
+    import shutil
+
+    config = repo.config
+    if not reason.strip():
+        raise UsageError("--reason is required: say where the case comes from.")
+    source = Path(source).resolve()
+    case_id = records.check_case_id(source.name)
+    if not (source / records.CASE_FILE).is_file():
+        raise UsageError(f"{source} has no case.md; give the folder of one case (named by its ID).")
+    with gitops.writing(config.root):
+        folder = config.cases_dir / case_id
+        if folder.exists():
+            raise UsageError(f"{records.relative(config, folder)} already exists; nothing was imported.")
+        status = str(mdfile.read(source / records.CASE_FILE).data.get("status", ""))
+
+        def write() -> None:
+            shutil.copytree(source, folder)
+            from lcspr.validation import check_case
+
+            problems = check_case(repo, case_id)[1]
+            if problems:
+                raise ValidationFailed(
+                    f"{case_id} does not validate, so it was not imported:\n" + "\n".join(str(p) for p in problems),
+                    problems,
+                )
+
+        message = gitops.message_with_trailers(
+            f"{case_id}: import case at {status}",
+            reason.strip(),
+            [("Lcspr-Case", case_id), ("Lcspr-Action", "import"), ("Lcspr-To", status),
+             ("Lcspr-Recorded-At", gitops.now_utc())],
+        )
+        commit = gitops.record_change(config.root, folder, write, message, sign=config.sign)
+    return NewCase(case_id, records.relative(config, folder), commit)
