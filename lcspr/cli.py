@@ -187,6 +187,12 @@ def show(ctx: click.Context, case_id: str, fmt: str) -> None:
     click.echo(f"  folder:      {data['path']}")
     responses = data["responses"]
     click.echo(f"  responses:   {', '.join(responses) if responses else '(none yet)'}")
+    if data["deadlines"]:
+        click.echo("  deadlines:")
+    for due in data["deadlines"]:
+        name = f"{due['title']} ({due['agency']})" if due["agency"] else due["title"]
+        extra = f"; {due['note']}" if due["note"] else ""
+        click.echo(f"    {due['due']}  {name}: {due['state']}, {due['working_days_left']} working day(s) left{extra}")
 
 
 @cli.command()
@@ -233,6 +239,10 @@ def next_states(ctx: click.Context, case_id: str, fmt: str) -> None:
         click.echo(f"{option.state} ({option.title}); decided by {', '.join(option.by)}: {ready}")
         for gap in option.missing:
             click.echo(f"  - {gap}")
+        for started in option.starts:
+            click.echo(f"  starts the deadline: {started}")
+        for stopped in option.stops:
+            click.echo(f"  stops the deadline: {stopped}")
 
 
 def _print_entries(entries: list, fmt: str, with_case: bool) -> None:
@@ -311,6 +321,32 @@ def import_cases(ctx: click.Context, folders: tuple[Path, ...], reason: str) -> 
     for folder in folders:
         result = import_case(repo, folder, reason)
         click.echo(f"Imported {result.id} into {result.path} (commit {result.commit[:10]}).")
+
+
+DUE_COLUMNS = ("case", "deadline", "agency", "due", "working_days_left", "state", "title", "note")
+
+
+@cli.command()
+@click.option("--on", "on", help="Count as if today were DATE, YYYY-MM-DD (default: today).")
+@click.option("--within", type=click.IntRange(min=0), help="Only deadlines due within N working days (overdue always shows).")
+@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@click.pass_context
+def due(ctx: click.Context, on: str | None, within: int | None, fmt: str) -> None:
+    """List every open deadline, most urgent first (exit 3 when any is overdue)."""
+    from lcspr.calendar import parse_iso_date
+    from lcspr.deadlines import all_due
+
+    today = parse_iso_date(on, "--on") if on else None
+    found = all_due(_repo(ctx), today, within)
+    rows = [d.as_dict() for d in found]
+    if fmt == "json":
+        _print_json(rows)
+    elif fmt == "csv":
+        _print_csv(rows, DUE_COLUMNS)
+    else:
+        _print_table(rows, ("case", "deadline", "agency", "due", "working_days_left", "state", "note"))
+    if any(d.state == "overdue" for d in found):
+        sys.exit(3)
 
 
 def main() -> None:

@@ -35,6 +35,8 @@ class Option:
     title: str
     by: tuple[str, ...]
     missing: list[str]
+    starts: list[str] = field(default_factory=list)
+    stops: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -157,18 +159,26 @@ def _check(repo: Repository, case: Case, req: Requirement, data: dict[str, Any])
     return [] if rules.is_set(value) else [f"{name} is missing `{dotted}`"]
 
 
-def options(repo: Repository, case_id: str, on: str | None = None) -> list[Option]:
-    """The legal next states of a case, each with what is still missing."""
+def options(repo: Repository, case_id: str, on: str | None = None, today: date | None = None) -> list[Option]:
+    """The legal next states of a case, each with what is still missing and the
+    deadlines entering it would start or stop."""
+    from lcspr.deadlines import changes, open_deadlines
+
     case = records.read_case(repo.config, case_id)
-    on = on or date.today().isoformat()
+    today = today or date.today()
+    on = on or today.isoformat()
+    now = open_deadlines(repo.config, repo.workflow, case, today=today)
     result = []
     for transition in repo.workflow.transitions_from(case.status):
         target = _target(case, transition)
         if target is None:
             continue
         data = _apply(case.data, _updates(case, transition, target, on, "(reason)", {}))
-        result.append(Option(target, repo.workflow.title(target), transition.by,
-                             missing(repo, case, transition, target, data)))
+        started, stopped = changes(now, open_deadlines(repo.config, repo.workflow, case, data, target, today))
+        result.append(Option(
+            target, repo.workflow.title(target), transition.by, missing(repo, case, transition, target, data),
+            [f"{d.label}, due {d.due}" for d in started], [d.label for d in stopped],
+        ))
     return result
 
 

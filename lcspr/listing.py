@@ -5,21 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from lcspr import records
-from lcspr.errors import FileFormatError
+from lcspr.errors import LcsprError
 from lcspr.repository import Repository
 
-COLUMNS = ("id", "title", "status", "level", "referred_by", "received")
+COLUMNS = ("id", "title", "status", "level", "referred_by", "received", "next_deadline")
 
 
 def case_rows(repo: Repository, status: str | None = None, level: str | None = None) -> list[dict[str, Any]]:
     """One row per case, read from case.md alone; a file that cannot be read shows as such."""
+    from lcspr.deadlines import open_deadlines
+
     rows = []
     for case_id in records.case_ids(repo.config):
         try:
-            data = records.read_case_file(repo.config, case_id).data
-        except (FileFormatError, Exception) as exc:  # list must show every case, even a broken one
+            case = records.read_case(repo.config, case_id)
+            data = case.data
+        except LcsprError as exc:  # list shows every case, even one whose files are broken
             rows.append({"id": case_id, "title": "", "status": "(unreadable)", "level": "",
-                         "referred_by": "", "received": "", "problem": str(exc)})
+                         "referred_by": "", "received": "", "next_deadline": "", "problem": str(exc)})
             continue
         row = {
             "id": case_id,
@@ -28,6 +31,7 @@ def case_rows(repo: Repository, status: str | None = None, level: str | None = N
             "level": data.get("level") or "",
             "referred_by": data.get("referred_by", ""),
             "received": (data.get("dates") or {}).get("received", ""),
+            "next_deadline": _describe(open_deadlines(repo.config, repo.workflow, case)),
         }
         rows.append(row)
     if status:
@@ -37,8 +41,19 @@ def case_rows(repo: Repository, status: str | None = None, level: str | None = N
     return rows
 
 
+def _describe(due: list) -> str:
+    """The most urgent open deadline in a few words: `2026-12-01 notification (overdue)`."""
+    if not due:
+        return ""
+    first = due[0]
+    name = f"{first.deadline} {first.agency}".strip()
+    return f"{first.due} {name} ({first.state})"
+
+
 def show(repo: Repository, case_id: str) -> dict[str, Any]:
     """Everything the case files say, as one mapping (frontmatter per file, bodies left out)."""
+    from lcspr.deadlines import open_deadlines
+
     case = records.read_case(repo.config, case_id)
     return {
         "id": case_id,
@@ -47,4 +62,5 @@ def show(repo: Repository, case_id: str) -> dict[str, Any]:
         "referral": case.files["referral"].data if "referral" in case.files else None,
         "responses": {agency: md.data for agency, md in case.responses().items()},
         "report": case.files["report"].data if "report" in case.files else None,
+        "deadlines": [d.as_dict() for d in open_deadlines(repo.config, repo.workflow, case)],
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +22,9 @@ class Repository:
     """One records repository, with what its commands need loaded on first use."""
 
     config: Config
-    _workflow: "Workflow | None" = field(default=None, repr=False)
+    #: Validate lcspr.toml and the workflow against their schemas (read-only
+    #: listings skip it so that they start without jsonschema).
+    check: bool = True
 
     @property
     def root(self) -> Path:
@@ -34,7 +36,7 @@ class Repository:
 
         path = self.config.workflow_file
         display = path.relative_to(self.root).as_posix() if path else None
-        return workflow.load(path, display)
+        return workflow.load(path, display, validate=self.check)
 
     @cached_property
     def validator(self) -> "Validator":
@@ -52,7 +54,7 @@ class Repository:
 def open_repository(override: Path | None = None, check: bool = True) -> Repository:
     """The records repository at `override`, or the one holding the current folder."""
     root = config_module.find_root(override=override)
-    return Repository(config_module.load(root, check=check))
+    return Repository(config_module.load(root, check=check), check)
 
 
 def init(path: Path, partnership: str, prefix: str) -> Path:

@@ -1,0 +1,147 @@
+"""The statutory clock: which deadlines are open for a case, and when they fall.
+
+Deadlines are workflow data (see the `deadlines:` list of workflow.yaml): each
+counts from a case.md date field, runs for working days (England's bank
+holidays, from the `holidays` package) or calendar months, and stops when its
+`done` field is set or the case enters one of its `stops_at` states. A case
+on hold shows its deadlines as delayed, not overdue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from lcspr import rules
+from lcspr.calendar import WorkingCalendar, add_months, parse_iso_date
+from lcspr.config import Config
+from lcspr.errors import InvalidDate
+from lcspr.records import Case
+
+ON_HOLD = "on-hold"
+
+
+@dataclass(frozen=True)
+class Due:
+    """One open deadline of one case."""
+
+    case: str
+    deadline: str
+    title: str
+    due: str
+    working_days_left: int
+    state: str  # "open", "overdue" or "delayed" (the case is on hold)
+    counts_from: str
+    rule: str
+    agency: str = ""
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} ({self.agency})" if self.agency else self.title
+
+
+def calendar_for(config: Config) -> WorkingCalendar:
+    return WorkingCalendar(division=config.division)
+
+
+def _setting(config: Config, name: str) -> Any:
+    return getattr(config, name)
+
+
+def _length(config: Config, spec: dict[str, Any]) -> tuple[str, int]:
+    """('working_days' | 'months', n) with settings resolved and `before` as a negative n."""
+    unit = "working_days" if "working_days" in spec else "months"
+    raw = spec[unit]
+    if isinstance(raw, dict):
+        n = int(_setting(config, raw["setting"]))
+        return unit, -n if raw.get("before") else n
+    return unit, int(raw)
+
+
+def _from_field(config: Config, spec: dict[str, Any]) -> str:
+    source = spec["from"]
+    if isinstance(source, dict):
+        return str(source[_setting(config, source["setting"])])
+    return str(source)
+
+
+def open_deadlines(config: Config, workflow: Any, case: Case, data: dict[str, Any] | None = None,
+                   status: str | None = None, today: date | None = None) -> list[Due]:
+    """The deadlines open for `case` (its data and status may be given as they would be
+    after a decision), soonest first."""
+    data = case.data if data is None else data
+    status = str(data.get("status", "")) if status is None else status
+    today = today or date.today()
+    cal = calendar_for(config)
+    hold = data.get("on_hold") if status == ON_HOLD else None
+    result = []
+    for spec in workflow.deadlines:
+        if status in spec.get("stops_at", []):
+            continue
+        if spec.get("levels") and data.get("level") not in spec["levels"]:
+            continue
+        field = _from_field(config, spec)
+        start = rules.get(data, field)
+        if not rules.is_set(start):
+            continue
+        try:
+            day0 = parse_iso_date(str(start), field)
+        except InvalidDate:
+            continue  # `lcspr validate` reports the date itself
+        unit, n = _length(config, spec)
+        due = cal.add_working_days(day0, n) if unit == "working_days" else add_months(day0, n)
+        for agency in _agencies(spec, case, data):
+            if _done(spec, case, data, agency):
+                continue
+            left = cal.working_days_between(today, due)
+            state = "delayed" if hold is not None else ("overdue" if due < today else "open")
+            note = ""
+            if hold is not None:
+                note = f"on hold since {hold.get('since', '?')}: {hold.get('reason', '')}".strip()
+            result.append(Due(case.id, spec["id"], spec["title"], due.isoformat(), left, state, field,
+                              spec["rule"], agency, note))
+    return sorted(result, key=lambda d: (d.state == "delayed", d.due, d.case, d.deadline, d.agency))
+
+
+def _agencies(spec: dict[str, Any], case: Case, data: dict[str, Any]) -> list[str]:
+    if spec.get("per") == "agency":
+        return list(data.get("agencies_involved") or [])
+    return [""]
+
+
+def _done(spec: dict[str, Any], case: Case, data: dict[str, Any], agency: str) -> bool:
+    kind, _, field = str(spec["done"]).rpartition(":")
+    if kind == "response":
+        response = case.responses().get(agency)
+        return response is not None and rules.is_set(rules.get(response.data, field))
+    if kind:
+        md = case.files.get(kind)
+        return md is not None and rules.is_set(rules.get(md.data, field))
+    return rules.is_set(rules.get(data, field))
+
+
+def all_due(repo: Any, today: date | None = None, within: int | None = None) -> list[Due]:
+    """Every open deadline of every case, most urgent first; `within` keeps those
+    due within that many working days (overdue and delayed ones always show)."""
+    from lcspr import records
+
+    today = today or date.today()
+    found: list[Due] = []
+    for case_id in records.case_ids(repo.config):
+        case = records.read_case(repo.config, case_id)
+        found.extend(open_deadlines(repo.config, repo.workflow, case, today=today))
+    if within is not None:
+        found = [d for d in found if d.state != "open" or d.working_days_left <= within]
+    return sorted(found, key=lambda d: (d.state == "delayed", d.due, d.case, d.deadline, d.agency))
+
+
+def changes(before: list[Due], after: list[Due]) -> tuple[list[Due], list[Due]]:
+    """(started, stopped) deadlines between two sets of open deadlines."""
+    key = lambda d: (d.deadline, d.agency)  # noqa: E731
+    old, new = {key(d): d for d in before}, {key(d): d for d in after}
+    return [d for k, d in new.items() if k not in old], [d for k, d in old.items() if k not in new]
