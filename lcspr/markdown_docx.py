@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from docx.parts.document import DocumentPart
     from docx.styles.style import ParagraphStyle
     from docx.styles.styles import Styles
     from docx.table import Table
@@ -72,7 +73,7 @@ def markdown_to_subdoc(tpl: DocxTemplate, text: str, *, heading_offset: int = 0)
 
     Put it in the context for a paragraph-level tag, `{{p name }}`, which replaces that
     whole paragraph. Styles are the template's own (see the module docstring for the
-    fallbacks). Build a new
+    fallbacks); numbered lists start again at their own first number. Build a new
     subdocument for every render of `tpl`.
 
     `heading_offset` is added to each heading level, so `# Findings` becomes Heading 3
@@ -117,6 +118,8 @@ class _Marker:
 
     style: str | None
     depth: int
+    num_id: int | None = None  # set for numbered lists that restart their numbering
+    ilvl: int = 0
     ordered: bool = False
     start: int = 1
     textual: bool = False  # the template cannot number this list: write the marker
@@ -129,6 +132,7 @@ class _Writer:
         self._doc = subdoc
         # A subdocument made by new_subdoc() shares the template's document part, so
         # styles and numbering resolve against the template.
+        self._part: DocumentPart = subdoc.part
         self._styles: Styles = subdoc.styles
         self._found: dict[tuple[str, tuple[str, ...]], str | None] = {}
         self._heading_offset = heading_offset
@@ -235,11 +239,19 @@ class _Writer:
         numbering = _style_numbering(self._styles[style]) if style else None
         if numbering is None:
             return _Marker(style, depth, ordered=ordered, start=start, textual=True)
-        return _Marker(style, depth, ordered=ordered, start=start)
+        if not ordered:
+            return _Marker(style, depth)
+        num_id, ilvl = numbering
+        restarted = _restart_numbering(self._part, num_id, ilvl, start)
+        # Without a numbering part to add to, the list keeps the style's own numbering,
+        # which Word continues from any earlier list in the same style.
+        return _Marker(style, depth, num_id=restarted, ilvl=ilvl, ordered=True, start=start)
 
     def _list_item(self, item: SyntaxTreeNode, place: _Place, marker: _Marker, number: int) -> None:
         children = list(item.children)
         paragraph = self._doc.add_paragraph(style=marker.style)
+        if marker.num_id is not None:
+            _set_numbering(paragraph, marker.num_id, marker.ilvl)
         if marker.textual:
             _indent(paragraph, marker.depth, hanging=True)
             self._run(paragraph, f"{number}.\t" if marker.ordered else "\u2022\t", _Format())
@@ -344,6 +356,29 @@ def _style_numbering(style: ParagraphStyle | None) -> tuple[int, int] | None:
             return num_id, int(num_pr.ilvl.val) if num_pr.ilvl is not None else 0
         style = style.base_style
     return None
+
+
+def _restart_numbering(part: DocumentPart, num_id: int, ilvl: int, start: int) -> int | None:
+    """A new numbering instance sharing `num_id`'s definition but counting from `start`.
+
+    Every list that uses the same numbering instance continues one count in Word; a
+    separate instance with a start override is how Word itself restarts a list.
+    Returns its numId, or None when the template has no numbering definition to share.
+    """
+    try:
+        numbering = part.numbering_part.element
+        existing = numbering.num_having_numId(num_id)
+    except (KeyError, NotImplementedError):
+        return None
+    num = numbering.add_num(existing.abstractNumId.val)
+    num.add_lvlOverride(ilvl=ilvl).add_startOverride(start)
+    return int(num.numId)
+
+
+def _set_numbering(paragraph: Paragraph, num_id: int, ilvl: int) -> None:
+    num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+    num_pr.get_or_add_ilvl().val = ilvl
+    num_pr.get_or_add_numId().val = num_id
 
 
 def _indent(paragraph: Paragraph, level: int, *, hanging: bool = False) -> None:

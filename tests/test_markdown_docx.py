@@ -59,6 +59,20 @@ def styles(document: Document) -> list[tuple[str, str]]:
     return [(p.style.name, p.text) for p in body(document)]
 
 
+def numbering(paragraph: Paragraph) -> tuple[int, int] | None:
+    """(numId, ilvl) set directly on a paragraph, if any."""
+    ppr = paragraph._p.pPr
+    if ppr is None or ppr.numPr is None:
+        return None
+    return ppr.numPr.numId.val, ppr.numPr.ilvl.val
+
+
+def start_override(document: Document, num_id: int) -> int:
+    num = document.part.numbering_part.element.num_having_numId(num_id)
+    (value,) = num.xpath("./w:lvlOverride/w:startOverride/@w:val")
+    return int(value)
+
+
 # -- blocks -------------------------------------------------------------------------
 
 
@@ -175,6 +189,34 @@ def test_numbered_lists_nest_with_list_number_styles(template: Path) -> None:
         ("List Number", "Review"),
         ("List Bullet 2", "a bullet under a number"),
     ]
+
+
+def test_each_numbered_list_restarts_its_numbering(template: Path) -> None:
+    # "7)" after "1." opens a new list: CommonMark joins lists only of the same delimiter
+    document = render(template, "1. one\n2. two\n\nBetween.\n\n1. again\n7) seventh")
+    one, two, _, again, seventh = body(document)
+    assert numbering(one) == numbering(two)
+    assert len({numbering(one), numbering(again), numbering(seventh)}) == 3
+    assert start_override(document, numbering(one)[0]) == 1
+    assert start_override(document, numbering(again)[0]) == 1
+    assert start_override(document, numbering(seventh)[0]) == 7
+
+
+def test_restarted_lists_share_the_styles_numbering_definition(template: Path) -> None:
+    document = render(template, "1. a\n   1. x\n2. b\n   1. y")
+    a, x, b, y = body(document)
+    assert numbering(a) == numbering(b) and numbering(x) != numbering(y)
+    numbering_xml = document.part.numbering_part.element
+
+    def abstract(paragraph: Paragraph) -> int:
+        return numbering_xml.num_having_numId(numbering(paragraph)[0]).abstractNumId.val
+
+    style_num_id = document.styles["List Number 2"].element.pPr.numPr.numId.val
+    assert abstract(x) == abstract(y) == numbering_xml.num_having_numId(style_num_id).abstractNumId.val
+
+
+def test_bullet_lists_keep_the_styles_own_bullets(template: Path) -> None:
+    assert [numbering(p) for p in body(render(template, "- a\n- b"))] == [None, None]
 
 
 def test_later_paragraphs_of_a_list_item_continue_it(template: Path) -> None:
