@@ -1,7 +1,7 @@
 """Markdown bodies of case files as Word structure, in the template's own styles.
 
 `markdown_to_subdoc` turns the Markdown body of a case file into a docxtpl subdocument
-for a paragraph-level tag, `{{p body }}`, so that headings, lists, emphasis and
+for a paragraph-level tag, `{{p body }}`, so that headings, lists, emphasis, links and
 tables in a referral or report become real Word structure that looks like the rest of
 the partnership's form.
 
@@ -21,6 +21,7 @@ it falls back as follows:
 - `Quote` -> `Intense Quote` -> `Normal`, indented.
 - `HTML Preformatted` (code blocks) -> `Normal`; code is always in a monospace font.
 - `Table Grid` -> the template's default table style.
+- `Hyperlink` (character style) -> blue, underlined text.
 
 docxtpl, python-docx and markdown-it-py are imported inside the functions, because the
 command line imports this module and `lcspr --help` should stay fast.
@@ -43,10 +44,14 @@ if TYPE_CHECKING:
     from docx.text.run import Run
     from docxtpl import DocxTemplate
     from docxtpl.subdoc import Subdoc
+    from lxml.etree import _Element
     from markdown_it.tree import SyntaxTreeNode
 
 MONOSPACE_FONT = "Courier New"
 """Font of inline code and code blocks."""
+
+HYPERLINK_COLOUR = "0563C1"
+"""Word's own hyperlink blue, used when the template has no `Hyperlink` style."""
 
 INDENT_PT = 18
 """Left indent per list level or quote, in points, where a fallback style needs it."""
@@ -74,7 +79,8 @@ def markdown_to_subdoc(tpl: DocxTemplate, text: str, *, heading_offset: int = 0)
     Put it in the context for a paragraph-level tag, `{{p name }}`, which replaces that
     whole paragraph. Styles are the template's own (see the module docstring for the
     fallbacks); numbered lists start again at their own first number. Build a new
-    subdocument for every render of `tpl`.
+    subdocument for every render of `tpl`, and place it in the document body only (a
+    link relationship is held by the main document part, not by a header or footer).
 
     `heading_offset` is added to each heading level, so `# Findings` becomes Heading 3
     with an offset of 2; levels are clamped to 1..9. Markdown that is empty or only
@@ -110,6 +116,7 @@ class _Format:
     bold: bool = False
     italic: bool = False
     code: bool = False
+    link: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,7 +138,7 @@ class _Writer:
     def __init__(self, subdoc: Subdoc, tpl: DocxTemplate, heading_offset: int) -> None:
         self._doc = subdoc
         # A subdocument made by new_subdoc() shares the template's document part, so
-        # styles and numbering resolve against the template.
+        # styles, numbering and link relationships resolve against the template.
         self._part: DocumentPart = subdoc.part
         self._styles: Styles = subdoc.styles
         self._found: dict[tuple[str, tuple[str, ...]], str | None] = {}
@@ -283,31 +290,40 @@ class _Writer:
 
     # -- inline ---------------------------------------------------------------------
 
-    def _inline(self, paragraph: Paragraph, node: SyntaxTreeNode, fmt: _Format) -> None:
-        """Append runs for the inline content under `node`; a link keeps its text."""
+    def _inline(
+        self,
+        paragraph: Paragraph,
+        node: SyntaxTreeNode,
+        fmt: _Format,
+        link: _Element | None = None,
+    ) -> None:
+        """Append runs for the inline content under `node`, inside `link` when given."""
         for child in node.children:
             kind = child.type
             if kind in ("text", "html_inline"):
-                self._run(paragraph, child.content, fmt)
+                self._run(paragraph, child.content, fmt, link)
             elif kind == "code_inline":
-                self._run(paragraph, child.content, replace(fmt, code=True))
+                self._run(paragraph, child.content, replace(fmt, code=True), link)
             elif kind == "softbreak":
                 # A soft break is the author wrapping a line in the file, not a new line.
-                self._run(paragraph, " ", fmt)
+                self._run(paragraph, " ", fmt, link)
             elif kind == "hardbreak":
-                self._run(paragraph, "\n", fmt)
+                self._run(paragraph, "\n", fmt, link)
             elif kind == "strong":
-                self._inline(paragraph, child, replace(fmt, bold=True))
+                self._inline(paragraph, child, replace(fmt, bold=True), link)
             elif kind == "em":
-                self._inline(paragraph, child, replace(fmt, italic=True))
+                self._inline(paragraph, child, replace(fmt, italic=True), link)
+            elif kind == "link" and link is None:
+                target = _add_hyperlink(paragraph, self._part, str(child.attrs["href"]))
+                self._inline(paragraph, child, replace(fmt, link=True), target)
             elif kind == "image":
                 # An image cannot be fetched into the document: keep its description and address.
-                self._inline(paragraph, child, fmt)
-                self._run(paragraph, f" ({child.attrs['src']})", fmt)
+                self._inline(paragraph, child, fmt, link)
+                self._run(paragraph, f" ({child.attrs['src']})", fmt, link)
             else:
-                self._inline(paragraph, child, fmt)
+                self._inline(paragraph, child, fmt, link)
 
-    def _run(self, paragraph: Paragraph, text: str, fmt: _Format) -> None:
+    def _run(self, paragraph: Paragraph, text: str, fmt: _Format, link: _Element | None = None) -> None:
         if not text:
             return
         run = paragraph.add_run()
@@ -318,6 +334,20 @@ class _Writer:
             run.italic = True
         if fmt.code:
             run.font.name = MONOSPACE_FONT
+        if fmt.link:
+            self._style_link(run)
+        if link is not None:
+            link.append(run._r)  # python-docx has no API to add runs inside a hyperlink
+
+    def _style_link(self, run: Run) -> None:
+        from docx.shared import RGBColor
+
+        style = self._style(_CHARACTER, "Hyperlink")
+        if style is not None:
+            run.style = style
+        else:
+            run.font.color.rgb = RGBColor.from_string(HYPERLINK_COLOUR)
+            run.font.underline = True
 
 
 def _style_type(styles: Styles, name: str) -> str | None:
@@ -406,6 +436,20 @@ def _write_text(run: Run, text: str) -> None:
                 run.add_tab()
             if chunk:
                 run.add_text(chunk)
+
+
+def _add_hyperlink(paragraph: Paragraph, part: DocumentPart, url: str) -> _Element:
+    """Append an empty external hyperlink to `url` to `paragraph`; runs go inside it."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    r_id = part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    hyperlink = OxmlElement("w:hyperlink")
+    hyperlink.set(qn("r:id"), r_id)
+    hyperlink.set(qn("w:history"), "1")
+    paragraph._p.append(hyperlink)
+    return hyperlink
 
 
 def _text_width(tpl: DocxTemplate) -> int | None:

@@ -21,6 +21,7 @@ from docxtpl import DocxTemplate
 from lcspr.markdown_docx import INDENT_PT, MONOSPACE_FONT, markdown_to_subdoc
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
 def make_template(path: Path, *, without: tuple[str, ...] = ()) -> Path:
@@ -65,6 +66,10 @@ def numbering(paragraph: Paragraph) -> tuple[int, int] | None:
     if ppr is None or ppr.numPr is None:
         return None
     return ppr.numPr.numId.val, ppr.numPr.ilvl.val
+
+
+def _text(element: object) -> str:
+    return "".join(t.text or "" for t in element.iter(f"{W}t"))  # type: ignore[attr-defined]
 
 
 def start_override(document: Document, num_id: int) -> int:
@@ -267,6 +272,30 @@ def test_pipe_tables_become_word_tables_with_a_bold_header(template: Path) -> No
 def test_short_table_rows_are_padded(template: Path) -> None:
     (table,) = render(template, "| A | B |\n|---|---|\n| only |").tables
     assert [[cell.text for cell in row.cells] for row in table.rows] == [["A", "B"], ["only", ""]]
+
+
+# -- links --------------------------------------------------------------------------
+
+
+def test_links_are_real_hyperlinks_to_their_address(template: Path) -> None:
+    url = "https://example.org/guidance?a=1&b=2"
+    document = render(template, f"Read [the **guidance**]({url}) and <https://example.org/auto>.")
+    (paragraph,) = body(document)
+    assert paragraph.text == "Read the guidance and https://example.org/auto."
+    hyperlinks = paragraph._p.findall(f"{W}hyperlink")
+    assert [_text(h) for h in hyperlinks] == ["the guidance", "https://example.org/auto"]
+    relationships = [document.part.rels[h.get(f"{R}id")] for h in hyperlinks]
+    assert [rel.target_ref for rel in relationships] == [url, "https://example.org/auto"]
+    assert all(rel.is_external and rel.reltype.endswith("/hyperlink") for rel in relationships)
+    the, guidance = hyperlinks[0].findall(f"{W}r")
+    assert _text(guidance) == "guidance" and guidance.find(f"{W}rPr/{W}b") is not None
+    assert the.find(f"{W}rPr/{W}u") is not None  # no Hyperlink style in the template: underlined
+
+
+def test_unsafe_link_schemes_stay_text(template: Path) -> None:
+    (paragraph,) = body(render(template, "[click](javascript:alert(1))"))
+    assert paragraph._p.findall(f"{W}hyperlink") == []
+    assert paragraph.text == "[click](javascript:alert(1))"
 
 
 def test_images_keep_their_description_and_address(template: Path) -> None:
