@@ -66,6 +66,11 @@ _PARAGRAPH, _CHARACTER, _TABLE = "paragraph", "character", "table"
 # are kept: they become <w:tab/> and <w:br/>.
 _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
+# After rendering, docxtpl turns "{_{", "}_}", "{_%" and "%_}" anywhere in the document
+# XML into Jinja delimiters. Cutting the text at these points into separate <w:t>
+# elements keeps such text as written.
+_DOCXTPL_UNESCAPE_POINTS = re.compile(r"(?<=\{_)(?=[{%])|(?<=[}%]_)(?=\})")
+
 _ALIGNMENTS = {
     "text-align:left": "LEFT",
     "text-align:center": "CENTER",
@@ -434,8 +439,9 @@ def _write_text(run: Run, text: str) -> None:
         for chunk_index, chunk in enumerate(line.split("\t")):
             if chunk_index:
                 run.add_tab()
-            if chunk:
-                run.add_text(chunk)
+            for piece in _DOCXTPL_UNESCAPE_POINTS.split(chunk):
+                if piece:
+                    run.add_text(piece)
 
 
 def _add_hyperlink(paragraph: Paragraph, part: DocumentPart, url: str) -> _Element:
