@@ -3,7 +3,7 @@
 `markdown_to_subdoc` turns the Markdown body of a case file into a docxtpl subdocument
 for a paragraph-level tag, `{{p body }}`, so that headings, lists, emphasis, links and
 tables in a referral or report become real Word structure that looks like the rest of
-the partnership's form.
+the partnership's form. `markdown_to_plain` gives the bare text, for one-line fields.
 
 Markdown is parsed by markdown-it-py as CommonMark (plus GFM pipe tables), and the
 parser's syntax tree is walked; nothing is matched with regular expressions. Raw HTML
@@ -95,6 +95,24 @@ def markdown_to_subdoc(tpl: DocxTemplate, text: str, *, heading_offset: int = 0)
     if text.strip():
         _Writer(subdoc, tpl, heading_offset).blocks(_parse(text).children, _Place())
     return subdoc
+
+
+def markdown_to_plain(text: str) -> str:
+    """Return the text of `text` (Markdown) without markup, on one line.
+
+    Emphasis, code and links keep their text (a link's address is dropped); blocks, line
+    breaks and table cells are separated by a single space; leading and trailing
+    whitespace is removed.
+    """
+    if not text.strip():
+        return ""
+    pieces: list[str] = []
+    for node in _parse(text).walk():
+        if node.type in ("softbreak", "hardbreak") or (node.type != "root" and node.block):
+            pieces.append(" ")
+        if node.type in ("text", "code_inline", "code_block", "fence", "html_inline", "html_block"):
+            pieces.append(node.content)
+    return " ".join("".join(pieces).split())
 
 
 def _parse(text: str) -> SyntaxTreeNode:

@@ -18,7 +18,7 @@ from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
 
-from lcspr.markdown_docx import INDENT_PT, MONOSPACE_FONT, markdown_to_subdoc
+from lcspr.markdown_docx import INDENT_PT, MONOSPACE_FONT, markdown_to_plain, markdown_to_subdoc
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -348,7 +348,22 @@ def test_a_list_style_without_numbering_gets_written_numbers(tmp_path: Path) -> 
     ]
 
 
-# -- import cost -----------------------------------------------------
+# -- plain text and import cost -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("markdown", "plain"),
+    [
+        ("**Child A**'s *school*: [Northgate Academy](https://example.org)", "Child A's school: Northgate Academy"),
+        ("# Title\n\nline one\nline two  \nthree", "Title line one line two three"),
+        ("- a\n- b\n\n| x | y |\n|---|---|\n| 1 | 2 |", "a b x y 1 2"),
+        ("Smith & Jones <Ltd> {{ x }} `code`", "Smith & Jones <Ltd> {{ x }} code"),
+        ("", ""),
+        ("  \n ", ""),
+    ],
+)
+def test_markdown_to_plain_keeps_the_text(markdown: str, plain: str) -> None:
+    assert markdown_to_plain(markdown) == plain
 
 
 def test_importing_the_module_loads_no_document_libraries() -> None:
