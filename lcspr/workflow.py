@@ -127,6 +127,14 @@ def _check(data: Any, lines: dict, display: str) -> None:
                 problems.append(f"{display}:{_line(lines, ('transitions', i, 'to'))}: transitions[{i}].to: {t['to']!r} is not a state")
             if (t["to"] == ANY_STATE) != bool(t.get("resume")):
                 problems.append(f"{display}:{_line(lines, ('transitions', i, 'to'))}: transitions[{i}]: `to: \"*\"` goes with `resume: true`, and only with it")
+        levels = set(data.get("levels", []))
+        for i, d in enumerate(data.get("deadlines", [])):
+            for j, state in enumerate(d.get("stops_at", [])):
+                if state not in states:
+                    problems.append(f"{display}:{_line(lines, ('deadlines', i, 'stops_at', j))}: deadlines[{i}].stops_at: {state!r} is not a state")
+            for j, level in enumerate(d.get("levels", [])):
+                if level not in levels:
+                    problems.append(f"{display}:{_line(lines, ('deadlines', i, 'levels', j))}: deadlines[{i}].levels: {level!r} is not one of the workflow's levels")
     if problems:
         raise WorkflowError("the workflow is not valid:\n" + "\n".join(problems))
 
