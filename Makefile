@@ -31,14 +31,4 @@ DEMO_ENV := PATH="$(BIN):$$PATH" \
 demo: venv
 	$(BIN)/python -m pip install --quiet .
 	rm -rf $(DEMO)
-	@$(DEMO_ENV) bash -c 'set -e; demo() { echo; echo "\$$ $$*"; "$$@"; }; \
-	  demo lcspr init $(DEMO) --partnership "Example Safeguarding Children Partnership" --prefix LIG; \
-	  cd $(DEMO); \
-	  cp -r $(CURDIR)/cases/. cases/ && git add cases && git commit -q -m "Import the fictional example cases"; \
-	  demo lcspr list; \
-	  demo lcspr validate; \
-	  demo lcspr new-case --title "Child D" --referred-by police --received 2026-11-02 --serious-incident --aware 2026-10-30; \
-	  demo lcspr show LIG-2026-004; \
-	  demo lcspr list'
-	@echo
-	@echo "The demo records repository is in $(DEMO); try: cd demo && git log --stat"
+	$(DEMO_ENV) $(BIN)/python -m lcspr.demo $(DEMO) $(CURDIR)/cases

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -29,6 +30,17 @@ class _Group(click.Group):
             _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted; nothing was recorded.", 130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:
+            if os.environ.get("LCSPR_DEBUG"):
+                raise
+            _fail(
+                f"lcspr failed unexpectedly ({type(exc).__name__}: {exc}). Nothing was recorded unless a "
+                "commit was reported above. This is a fault in lcspr: run again with LCSPR_DEBUG=1 to see "
+                "the details, and report them.",
+                1,
+            )
 
 
 def _fail(message: str, code: int) -> NoReturn:
