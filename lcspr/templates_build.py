@@ -138,7 +138,7 @@ def _report(doc: "DocumentObject") -> None:
     _fields(doc, [
         ("Case ID", "{{ case_id }}"),
         ("Subjects", "{{ case.subjects }}"),
-        ("Methodology", "{{ report.methodology }}"),
+        ("Methodology", "{{ case.level }}"),
         ("Why this methodology", "{{ report.methodology_reason }}"),
         ("Decision to hold the review", "{{ case.lig_decision_date }}"),
         ("Criteria met (reg 11)", "{{ case.criteria }}"),
@@ -164,7 +164,7 @@ def _report(doc: "DocumentObject") -> None:
     doc.add_paragraph("{{ report.chronology_note }}")
     _rows(doc, ["Date", "Agency", "Event", "Significance"], "entry in report.chronology",
           ["{{ entry.date }}", "{{ entry.agency }}", "{{ entry.event }}", "{{ entry.significance }}"],
-          "No chronology entries.", [Cm(2.8), Cm(3.4), Cm(5.6), Cm(5.2)])
+          "No chronology entries.", [Cm(3.2), Cm(3.4), Cm(5.4), Cm(5)])
     doc.add_heading("Key practice episodes", level=1)
     _markdown(doc, "report.key_practice_episodes")
     doc.add_heading("Findings", level=1)
@@ -177,7 +177,7 @@ def _report(doc: "DocumentObject") -> None:
     doc.add_heading("Recommendations", level=1)
     _rows(doc, ["ID", "Recommendation", "Owner", "Target date"], "item in report.recommendations",
           ["{{ item.id }}", "{{ item.text }}", "{{ item.owner }}", "{{ item.target }}"],
-          "No recommendations.", [Cm(1.4), Cm(8.6), Cm(4), Cm(3)])
+          "No recommendations.", [Cm(1.2), Cm(8.4), Cm(4), Cm(3.4)])
     doc.add_heading("Approval and publication", level=1)
     _fields(doc, [
         ("Approval", "{{ report.approval }}"),
@@ -232,11 +232,11 @@ def _page_and_styles(doc: "DocumentObject") -> None:
     for name in ("Heading 1", "Heading 2", "Heading 3", "Title"):
         doc.styles[name].font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
     doc.styles["Normal"].paragraph_format.space_after = Pt(6)
-    # The default Header/Footer tab stops are for US Letter; put them at A4's centre and edge.
+    # The default Header/Footer tab stops are for US Letter and include a centre stop
+    # that a long partnership name runs past; keep one right-aligned stop at A4's edge.
     for name in ("Header", "Footer"):
         stops = doc.styles[name].paragraph_format.tab_stops
         stops.clear_all()
-        stops.add_tab_stop(_TEXT_WIDTH // 2, WD_TAB_ALIGNMENT.CENTER)
         stops.add_tab_stop(_TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
 
 
@@ -262,8 +262,8 @@ def _header_and_footer(doc: "DocumentObject", marked: bool) -> None:
         _marking(first)
         first = header.add_paragraph()
     first.style = doc.styles["Header"]
-    # The partnership at the left edge, the case ID at the right: tab past the centre stop.
-    first.add_run("{{ partnership }}\t\t{{ case_id }}")
+    # The partnership at the left edge, the case ID at the right.
+    first.add_run("{{ partnership }}\t{{ case_id }}")
 
     footer = section.footer
     pages = footer.paragraphs[0]
