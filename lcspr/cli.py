@@ -361,5 +361,21 @@ def due(ctx: click.Context, on: str | None, within: int | None, fmt: str) -> Non
         sys.exit(3)
 
 
+@cli.command()
+@click.argument("case_id", metavar="ID")
+@click.argument("kind", type=click.Choice(["referral", "response", "report"]))
+@click.option("--agency", help="With response: only this agency's form (default: every agency's).")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="A folder, or a .docx file name for one document (default: cases/ID/documents/).")
+@click.option("--pdf", is_flag=True, help="Also convert to PDF with LibreOffice (soffice).")
+@click.pass_context
+def render(ctx: click.Context, case_id: str, kind: str, agency: str | None, output: Path | None, pdf: bool) -> None:
+    """Fill the Word template of a case's referral, referral responses or review report."""
+    from lcspr.documents import render as render_documents
+
+    for path in render_documents(_repo(ctx), case_id, kind, agency, output, pdf):
+        click.echo(f"Wrote {path}")
+
+
 def main() -> None:
     cli(obj={})
