@@ -73,7 +73,7 @@ def test_referral(examples_root: Path) -> None:
     ]
     assert field_table(path, "Case ID") == {
         "Case ID": CASE,
-        "Date of referral": "14 January 2026",
+        "Date of referral": "14 May 2026",
         "Referring agency": "Children's Services",
         "Referrer's role": "Service Manager, Children's Safeguarding",
         "Senior safeguarding lead agreed": "Yes",
@@ -81,7 +81,7 @@ def test_referral(examples_root: Path) -> None:
     assert field_table(path, "Pseudonym")["Age at the time of the incident"] == "1 to 4 years"
     assert field_table(path, "Death or serious harm") == {
         "Death or serious harm": "Serious harm",
-        "Date": "11 January 2026",
+        "Date": "11 May 2026",
         "Abuse or neglect": "Suspected",
         "Where the child lives": "the west of the partnership area",
         "Where it happened": "the family home",
@@ -107,10 +107,10 @@ def test_referral_responses_one_per_agency(examples_root: Path) -> None:
     assert paragraphs(police, "Subtitle") == ["Police"]
     about = field_table(police, "Case ID")
     assert about["Child"] == "Child A"
-    assert about["Returned"] == "29 January 2026"
+    assert about["Returned"] == "29 May 2026"
     chronology = table_with_header(police, "Date", "Event")
     assert chronology[0] == ["Date", "Event", "Significance"]
-    assert [row[0] for row in chronology[1:]] == ["22 July 2025", "11 January 2026"]
+    assert [row[0] for row in chronology[1:]] == ["22 July 2025", "11 May 2026"]
     assert [h for _, h in headings(police)][-3:] == ["Concerns", "Good practice", "Learning for the agency"]
     community = paths[1]
     assert field_table(community, "From")["Narrative supplied"] == "Yes"
@@ -177,8 +177,8 @@ def test_report_recommendations_and_markdown_structure(examples_root: Path) -> N
         "Police domestic incident reports record every child present & share them with children's services."
     )
     assert [row[2:] for row in recommendations[1:]] == [
-        ["Children's Services", "31 December 2026"], ["Police", "31 January 2027"],
-        ["Community Health Services", "28 February 2027"],
+        ["Children's Services", "31 March 2027"], ["Police", "30 April 2027"],
+        ["Community Health Services", "31 May 2027"],
     ]
     # Findings: a numbered list, a block quote and a table, from report.md's Markdown.
     assert "Information held by three agencies was never brought together." in paragraphs(path, "List Number")
@@ -191,7 +191,7 @@ def test_report_says_not_yet_approved_or_published(examples_root: Path) -> None:
     assert record == {
         "Approval": "Not yet approved",
         "Sent before publication": "Not yet sent",
-        "Planned publication": "10 August 2026",
+        "Planned publication": "10 December 2026",
         "Publication": "Not yet published",
     }
 
