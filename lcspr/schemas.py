@@ -145,6 +145,8 @@ def _explain(error: Any) -> SchemaProblem:
             inner = _explain(best_match(rest))
             return SchemaProblem(tuple(error.absolute_path), inner.message)
     where = tuple(error.absolute_path)
+    if "propertyNames" in error.absolute_schema_path:
+        where = (*where, error.instance)  # point at the bad name itself, not its mapping
     schema, value = error.schema, error.instance
     validator = error.validator
     if validator == "enum":
