@@ -27,7 +27,7 @@ def case_rows(repo: Repository, status: str | None = None, level: str | None = N
             "status": data.get("status", ""),
             "level": data.get("level") or "",
             "referred_by": data.get("referred_by", ""),
-            "received": (data.get("dates") or {}).get("received", ""),
+            "received": dates.get("received", "") if isinstance(dates := data.get("dates"), dict) else "",
         }
         rows.append(row)
     if status:
