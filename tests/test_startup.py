@@ -99,3 +99,51 @@ def test_help_lists_the_commands():
     for name in ("init", "new-case", "validate", "list", "show"):
         assert f"  {name} " in result.output
     assert "--repo" in result.output
+
+
+BAD_INPUT = [
+    ("new-case", "--title", "Child D", "--referred-by", "polce", "--received", "2026-01-05"),
+    ("new-case", "--title", "Child D", "--referred-by", "../police", "--received", "2026-01-05"),
+    ("new-case", "--title", "Child D", "--referred-by", "police", "--received", "2026-02-30"),
+    ("new-case", "--title", "Child D", "--referred-by", "police", "--serious-incident", "--aware", "2026-13-01"),
+    ("new-case", "--title", "Jane Smith", "--referred-by", "police", "--received", "2026-01-05"),
+    ("new-case", "--referred-by", "police"),
+    ("show", "LIG-2026-009"),
+    ("show", "../../etc/passwd"),
+    ("validate", "LIG-2026-0001"),
+    ("validate", "LIG-2026-001/.."),
+    ("list", "--format", "xml"),
+    ("init", "."),
+    ("init", "elsewhere", "--prefix", "lig"),
+]
+
+
+@pytest.mark.parametrize("args", BAD_INPUT, ids=lambda a: " ".join(a))
+def test_bad_input_never_shows_a_traceback(examples_root, args):
+    done = subprocess.run([sys.executable, "-m", "lcspr", *args], capture_output=True, text=True,
+                          cwd=examples_root, stdin=subprocess.DEVNULL)
+    assert done.returncode in (1, 2)
+    assert done.stderr.startswith("Error: ") or "Error: " in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert not (examples_root / "cases" / "LIG-2026-004").exists()
+
+
+def test_no_git_identity_never_shows_a_traceback(examples_root, tmp_path, monkeypatch):
+    empty = tmp_path / "empty.gitconfig"
+    empty.write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    for args in (("new-case", "--title", "Child D", "--referred-by", "police", "--received", "2026-01-05"),
+                 ("init", str(tmp_path / "new"))):
+        done = subprocess.run([sys.executable, "-m", "lcspr", *args], capture_output=True, text=True, cwd=examples_root)
+        assert done.returncode == 1
+        assert "git config --global user.name" in done.stderr
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "new").exists()
+    assert not (examples_root / "cases" / "LIG-2026-004").exists()
+
+
+def test_a_broken_case_file_never_shows_a_traceback(examples_root):
+    (examples_root / "cases/LIG-2026-001/case.md").write_text("---\nid: [\n---\n")
+    for args in (("validate",), ("list",), ("show", "LIG-2026-001")):
+        done = subprocess.run([sys.executable, "-m", "lcspr", *args], capture_output=True, text=True, cwd=examples_root)
+        assert "Traceback" not in done.stdout + done.stderr
