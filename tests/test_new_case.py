@@ -311,3 +311,18 @@ def test_records_repository_that_is_not_a_git_repository(tmp_path):
         f"Error: {tmp_path} holds lcspr.toml but is not a Git repository; run `git init` there first.\n"
     )
     assert not (tmp_path / "cases").exists()
+
+
+def test_git_variables_pointing_elsewhere_are_ignored(examples_root, tmp_path, monkeypatch):
+    other = tmp_path / "other"
+    other.mkdir()
+    git(other, "init", "-q")
+    monkeypatch.setenv("GIT_DIR", str(other / ".git"))
+    monkeypatch.setenv("GIT_WORK_TREE", str(other))
+    monkeypatch.setenv("GIT_INDEX_FILE", str(other / ".git" / "index"))
+    result = new_case(examples_root, "--title", "Child D", "--referred-by", "police")
+    assert result.exit_code == 0, result.output
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        monkeypatch.delenv(var)
+    assert trailer(examples_root, "Lcspr-Case") == "LIG-2026-004"
+    assert git(other, "rev-list", "--all") == ""
