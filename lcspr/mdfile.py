@@ -147,15 +147,28 @@ def load_yaml(text: str, display: str) -> tuple[Any, dict[Path_, int]]:
     return (None if node is None else _construct(node, (), lines, display, 1)), lines
 
 
+_UNCLOSED = {
+    "flow sequence": "this `[` is never closed with `]`",
+    "flow mapping": "this `{` is never closed with `}`",
+    "quoted scalar": "this quote is never closed",
+}
+
+
 def _compose(yaml_text: str, display: str, first_line: int) -> yaml.Node | None:
     try:
         return yaml.compose(yaml_text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context
+        at_end = any(words in (exc.problem or "") for words in ("end of stream", "<stream end>"))
+        unclosed = next((say for what, say in _UNCLOSED.items() if what in (exc.context or "")), None)
+        if at_end and unclosed and exc.context_mark:
+            # An unclosed quote or bracket is only noticed at the closing `---`: point at where it opens.
+            mark, problem = exc.context_mark, unclosed
         where = f"{display}:{mark.line + first_line}" if mark else display
         column = f", column {mark.column + 1}" if mark else ""
         raise FileFormatError(
-            f"{where}: the frontmatter is not valid YAML{column}: {exc.problem or exc.context}. "
+            f"{where}: the frontmatter is not valid YAML{column}: {problem}. "
             "Check the indentation and quoting on that line."
         ) from None
     except yaml.YAMLError as exc:

@@ -164,10 +164,10 @@ def test_show_unknown_or_unsafe_case(examples_root, case_id, message):
 
 
 def test_show_a_case_with_a_broken_file(examples_root):
-    (examples_root / "cases/LIG-2026-001/report.md").write_text("---\ntitle: [\n---\n")
+    (examples_root / "cases/LIG-2026-001/report.md").write_text("---\ntitle: [a\n---\n")
     result = run(examples_root, "show", "LIG-2026-001")
     assert result.exit_code == 1
-    assert result.output.startswith("Error: cases/LIG-2026-001/report.md:3: the frontmatter is not valid YAML")
+    assert result.output.startswith("Error: cases/LIG-2026-001/report.md:2: the frontmatter is not valid YAML, column 8: this `[` is never closed")
     assert "Traceback" not in result.output
 
 

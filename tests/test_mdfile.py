@@ -71,6 +71,21 @@ def test_unparsable_yaml_names_file_line_and_column():
     )
 
 
+@pytest.mark.parametrize(
+    "yaml_text, line, column, problem",
+    [
+        ("id: LIG-2026-001\nagencies: [police, icb\n", 3, 11, "this `[` is never closed with `]`"),
+        ("id: LIG-2026-001\nlead: {role: Head\n", 3, 7, "this `{` is never closed with `}`"),
+        ('title: "Child A\nid: LIG-2026-001\n', 2, 8, "this quote is never closed"),
+    ],
+)
+def test_unclosed_brackets_and_quotes_point_where_they_open(yaml_text, line, column, problem):
+    assert error_of(f"---\n# note\n{yaml_text}---\nbody\n") == (
+        f"{SHOWN}:{line + 1}: the frontmatter is not valid YAML, column {column}: {problem}. "
+        "Check the indentation and quoting on that line."
+    )
+
+
 @pytest.mark.parametrize("yaml_text, kind", [("- a\n- b\n", "list"), ("just words\n", "single value")])
 def test_frontmatter_that_is_not_a_mapping(yaml_text, kind):
     assert error_of(f"---\n{yaml_text}---\n") == (
