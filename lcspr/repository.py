@@ -81,6 +81,7 @@ def init(path: Path, partnership: str, prefix: str) -> Path:
     created_cases = not (root / "cases").exists()
     files = [root / CONFIG_NAME, root / "cases" / ".gitkeep"]
     rel = [p.relative_to(root).as_posix() for p in files]
+    new_files = [p for p in files if not p.exists()]  # a failure removes only these
     try:
         root.mkdir(parents=True, exist_ok=True)
         if created_git:
@@ -103,9 +104,10 @@ def init(path: Path, partnership: str, prefix: str) -> Path:
         else:
             if created_git:
                 shutil.rmtree(root / ".git", ignore_errors=True)
-            elif (root / ".git").exists():
-                gitops.git(root, "rm", "--cached", "--quiet", "--ignore-unmatch", "--", *rel, check=False)
-            for p in files:
+            elif new_files:
+                new_rel = [p.relative_to(root).as_posix() for p in new_files]
+                gitops.git(root, "rm", "--cached", "--quiet", "--ignore-unmatch", "--", *new_rel, check=False)
+            for p in new_files:
                 p.unlink(missing_ok=True)
             if created_cases and (root / "cases").is_dir() and not any((root / "cases").iterdir()):
                 (root / "cases").rmdir()

@@ -166,6 +166,21 @@ def test_init_whose_commit_is_refused_leaves_nothing_staged(tmp_path):
     assert git(root, "status", "--porcelain") == ""
 
 
+def test_a_refused_init_keeps_files_that_were_there_before(tmp_path):
+    root = tmp_path / "existing"
+    (root / "cases").mkdir(parents=True)
+    (root / "cases" / ".gitkeep").touch()
+    git(root, "init", "-q")
+    git(root, "add", "cases/.gitkeep")
+    git(root, "commit", "-q", "-m", "An empty cases folder")
+    hook = root / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+    assert run(None, "init", str(root)).exit_code == 1
+    assert tree(root) == ["cases", "cases/.gitkeep"]
+    assert git(root, "status", "--porcelain") == ""
+
+
 # --- finding and reading lcspr.toml ---------------------------------------------------
 
 
