@@ -251,3 +251,29 @@ def test_lcspr_toml_without_partnership(records_root):
     assert (result.exit_code, result.output) == (
         1, "Error: lcspr.toml is not valid:\nlcspr.toml:1: partnership: `partnership` is missing: add it\n"
     )
+
+
+@pytest.mark.parametrize(
+    "old, new, problem",
+    [
+        ('health = ["icb"', 'health = "icb" #', "sectors.health: 'icb' should be a list"),
+        ('health_commissioner = "icb"', 'health_commissioner = ["icb"]', "health_commissioner: ['icb'] should be text"),
+        ("[agencies]\n", 'agencies = "police"\n[more-agencies]\n', "agencies: 'police' should be a mapping of fields"),
+    ],
+)
+def test_list_reports_settings_of_the_wrong_kind(records_root, old, new, problem):
+    """list reads lcspr.toml without the schema; a wrong kind of value still gets the schema's message."""
+    edit_config(records_root, old, new)
+    result = run(records_root, "list")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: lcspr.toml is not valid:\n")
+    assert problem in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_unknown_table_points_at_its_header(records_root):
+    edit_config(records_root, "[calendar]", "[calender]")
+    result = run(records_root, "validate")
+    line = (records_root / "lcspr.toml").read_text().splitlines().index("[calender]") + 1
+    assert f"lcspr.toml:{line}: calender: `calender` is not a field here" in result.output
+    assert result.output.rstrip().endswith("did you mean 'calendar'?")
