@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import click.testing
 import pytest
 
-from conftest import git, run
+from conftest import FIXED_TODAY, git, run
 from lcspr import intake, mdfile
 from lcspr.errors import GitIdentityMissing, UnknownAgency
 from lcspr.repository import init, open_repository
 
-TODAY = date(2026, 11, 26)
+TODAY = FIXED_TODAY
 
 KNOWN_AGENCIES = (
     "childrens-services, police, icb, acute-trust, community-health, mental-health, gp, ambulance, education, "
@@ -22,16 +21,9 @@ KNOWN_AGENCIES = (
 )
 
 
-class _Today(date):
-    @classmethod
-    def today(cls) -> date:
-        return TODAY
-
-
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    """new-case defaults --received to today and refuses future dates: fix today."""
-    monkeypatch.setattr(intake, "date", _Today)
+def _today(fixed_today):
+    """Every test here opens cases: fix today."""
 
 
 def new_case(root: Path, *args: str, input: str | None = None):

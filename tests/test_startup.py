@@ -132,7 +132,7 @@ def test_no_git_identity_never_shows_a_traceback(examples_root, tmp_path, monkey
     empty = tmp_path / "empty.gitconfig"
     empty.write_text("")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
-    for args in (("new-case", "--title", "Child D", "--referred-by", "police", "--received", "2026-01-05"),
+    for args in (("new-case", "--title", "Child D", "--referred-by", "police"),
                  ("init", str(tmp_path / "new"))):
         done = subprocess.run([sys.executable, "-m", "lcspr", *args], capture_output=True, text=True, cwd=examples_root)
         assert done.returncode == 1

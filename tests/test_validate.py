@@ -259,7 +259,7 @@ def open_case(root: Path, title: str, agency: str) -> str:
     return git(root, "rev-parse", "--short=10", "HEAD").strip()
 
 
-def test_the_same_id_opened_on_two_merged_branches(examples_root):
+def test_the_same_id_opened_on_two_merged_branches(examples_root, fixed_today):
     root = examples_root
     git(root, "switch", "-q", "-c", "secretariat-a")
     first = open_case(root, "Child D", "police")
