@@ -334,3 +334,77 @@ def test_load_yaml_keeps_lines():
     data, lines = mdfile.load_yaml("a: 1\nb:\n  - no\n", "workflow.yaml")
     assert data == {"a": 1, "b": ["no"]}
     assert lines[("b", 0)] == 3
+
+
+def _leaves(data, where=()):
+    """Every (path, value) of a scalar, and every path of a mapping, in parsed data."""
+    if isinstance(data, dict):
+        yield where, data
+        for key, value in data.items():
+            yield from _leaves(value, (*where, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _leaves(value, (*where, index))
+    else:
+        yield where, data
+
+
+def _changed_lines(old: str, new: str) -> tuple[list[str], list[str]]:
+    import difflib
+
+    diff = list(difflib.ndiff(old.splitlines(keepends=True), new.splitlines(keepends=True)))
+    return [d[2:] for d in diff if d.startswith("- ")], [d[2:] for d in diff if d.startswith("+ ")]
+
+
+EXAMPLE_FILES = sorted((Path(__file__).resolve().parent.parent / "cases").rglob("*.md"))
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: "/".join(p.parts[-3:]))
+def test_every_value_of_the_examples_can_be_set_alone(path):
+    """Set each one-line scalar in turn: one line changes, everything else reads back the same."""
+    md = mdfile.read(path)
+    for where, value in _leaves(md.data):
+        if isinstance(value, dict) or not where:
+            continue
+        new_value = "changed value" if isinstance(value, str) or value is None else not value if isinstance(value, bool) else 7
+        out = mdfile.set_fields(md, {where: new_value})
+        reread = parse(out).data
+        assert _get_path(reread, where) == new_value
+        expected = _set_path(md.data, where, new_value)
+        assert reread == expected, where
+        removed, added = _changed_lines(md.text, out)
+        if md.text.splitlines()[md.line_of(where) - 1].rstrip().endswith((">-", "|", ">")):
+            assert len(added) == 1, where  # a block scalar's lines become one
+        else:
+            assert (len(removed), len(added)) == (1, 1), where
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: "/".join(p.parts[-3:]))
+def test_a_key_can_be_added_to_every_mapping_of_the_examples(path):
+    md = mdfile.read(path)
+    for where, value in _leaves(md.data):
+        if not isinstance(value, dict):
+            continue
+        if where and "{" in md.text.splitlines()[md.line_of(where) - 1] and value:
+            continue  # a one-line mapping with values: refused, tested above
+        out = mdfile.set_fields(md, {(*where, "added_field"): "2026-11-26"})
+        removed, added = _changed_lines(md.text, out)
+        assert parse(out).data == _set_path(md.data, (*where, "added_field"), "2026-11-26"), where
+        assert removed == [] or (len(removed) == 1 and value == {}), where
+
+
+def _get_path(data, where):
+    for part in where:
+        data = data[part]
+    return data
+
+
+def _set_path(data, where, value):
+    import copy
+
+    data = copy.deepcopy(data)
+    target = data
+    for part in where[:-1]:
+        target = target[part]
+    target[where[-1]] = value
+    return data
