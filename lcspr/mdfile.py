@@ -351,7 +351,14 @@ def _insert(text: str, base: int, mapping: yaml.MappingNode, rest: Path_, value:
     """Add `rest: value` as new lines after the last entry of a block mapping."""
     indent = " " * mapping.value[0][0].start_mark.column if mapping.value else ""
     insert_at = _line_end(text, base + _last_end(mapping) - 1) if mapping.value else base
+    # Comment lines indented under the last entry (`criteria: []` and its
+    # commented-out example items) stay with it.
+    while (comment := _INDENTED_COMMENT.match(text, insert_at)) and len(comment[1]) > len(indent):
+        insert_at = _line_end(text, insert_at)
     return text[:insert_at] + _block(rest, value, indent, nl) + text[insert_at:]
+
+
+_INDENTED_COMMENT = re.compile(r"( +)#")
 
 
 def _block(where: Path_, value: Any, indent: str, nl: str = "\n") -> str:

@@ -251,6 +251,18 @@ def test_set_under_a_key_with_nothing_under_it(empty):
         assert "# " + empty.split("# ")[1] in out
 
 
+def test_a_new_key_goes_after_the_comments_indented_under_the_last_one():
+    text = (
+        "---\nchild:\n  pseudonym: Child A\n    # age band below\n  # age_band: 1-4\n"
+        "criteria: []\n  # - criterion: c\n  #   why: two agencies\n# the end\n---\n"
+    )
+    out, data = set_and_reread(text, {("referrer_role",): "Named Nurse", ("child", "age_band"): "1-4"})
+    assert out == (
+        "---\nchild:\n  pseudonym: Child A\n    # age band below\n  age_band: 1-4\n  # age_band: 1-4\n"
+        "criteria: []\n  # - criterion: c\n  #   why: two agencies\nreferrer_role: Named Nurse\n# the end\n---\n"
+    )
+
+
 def test_set_a_value_of_a_key_with_nothing():
     out, data = set_and_reread("---\nlevel:\nstatus: screening\n---\n", {("level",): "level-2"})
     assert out == "---\nlevel: level-2\nstatus: screening\n---\n"
