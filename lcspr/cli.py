@@ -194,7 +194,8 @@ def show(ctx: click.Context, case_id: str, fmt: str) -> None:
     click.echo(f"  status:      {case.get('status', '')}")
     click.echo(f"  level:       {case.get('level') or '(not decided)'}")
     click.echo(f"  referred by: {case.get('referred_by', '')}")
-    for key, value in (case.get("dates") or {}).items():
+    dates = case.get("dates")
+    for key, value in (dates.items() if isinstance(dates, dict) else []):
         click.echo(f"  {key + ':':<12} {value}")
     click.echo(f"  folder:      {data['path']}")
     responses = data["responses"]

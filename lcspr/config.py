@@ -136,7 +136,16 @@ def load(root: Path, check: bool = True) -> Config:
     if problems:
         lines = [f"{CONFIG_NAME}:{_line_of(text, where)}: {where}: {message}" for where, message in problems]
         raise ConfigError("lcspr.toml is not valid:\n" + "\n".join(lines))
+    try:
+        return _config_from(root, text, raw)
+    except (ConfigError, TypeError, ValueError, AttributeError):
+        if check:
+            raise
+        # The unchecked settings are wrong somewhere: let the schema say where.
+        return load(root, check=True)
 
+
+def _config_from(root: Path, text: str, raw: dict[str, Any]) -> Config:
     calendar = raw.get("calendar", {})
     overrides = raw.get("overrides", {})
     agencies = dict(raw.get("agencies") or DEFAULT_AGENCIES)
@@ -179,15 +188,18 @@ def _line_of(text: str, where: str) -> int:
         return 1
     section, key = (parts[:-1], parts[-1])
     lines = text.splitlines()
-    start = 0
-    if section:
-        header = re.compile(r"^\s*\[\s*" + re.escape(".".join(section)) + r"\s*\]\s*(#.*)?$")
-        start = next((i for i, line in enumerate(lines) if header.match(line)), 0)
+
+    def header_line(names: list[str]) -> int | None:
+        header = re.compile(r"^\s*\[\s*" + re.escape(".".join(names)) + r"\s*\]\s*(#.*)?$")
+        return next((i for i, line in enumerate(lines) if header.match(line)), None)
+
+    start = (header_line(section) or 0) if section else 0
     pattern = re.compile(r'^\s*"?' + re.escape(key) + r'"?\s*=')
     for i in range(start, len(lines)):
         if pattern.match(lines[i]):
             return i + 1
-    return start + 1
+    table = header_line(parts)  # `[key]`: the field is a whole table
+    return (table if table is not None else start) + 1
 
 
 def render_default(partnership: str, prefix: str) -> str:

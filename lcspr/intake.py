@@ -55,7 +55,7 @@ def new_case(
     pseudonym_problems = repo.validator.check("case", {"title": title})
     bad_title = [p for p in pseudonym_problems if p.where == ("title",)]
     if bad_title:
-        raise UsageError(f"--title {title!r}: {bad_title[0].message}. Use a pseudonym such as 'Child A'.")
+        raise UsageError(f"--title: {bad_title[0].message.rstrip('.')}.")
 
     with gitops.writing(config.root):
         # Allocated under the lock, so two new-case runs in one checkout never share an ID.

@@ -30,7 +30,7 @@ def case_rows(repo: Repository, status: str | None = None, level: str | None = N
             "status": data.get("status", ""),
             "level": data.get("level") or "",
             "referred_by": data.get("referred_by", ""),
-            "received": (data.get("dates") or {}).get("received", ""),
+            "received": dates.get("received", "") if isinstance(dates := data.get("dates"), dict) else "",
             "next_deadline": _describe(open_deadlines(repo.config, repo.workflow, case)),
         }
         rows.append(row)

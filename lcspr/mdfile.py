@@ -22,14 +22,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from frontmatter.default_handlers import YAMLHandler
 
 from lcspr.errors import FileFormatError
 
 Path_ = tuple[str | int, ...]
 
-# python-frontmatter's own definition of a `---` boundary line.
-_BOUNDARY = YAMLHandler.FM_BOUNDARY
+# A `---` boundary line (three or more dashes, trailing blanks allowed). Unlike
+# python-frontmatter's pattern it never runs on into the next lines, so blank
+# lines after the closing `---` stay in the body and line numbers stay right.
+_BOUNDARY = re.compile(r"^-{3,}[ \t]*\r?$", re.MULTILINE)
+# Some editors save UTF-8 with a byte order mark; it is kept, not parsed.
+_BOM = "\ufeff"
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -76,13 +79,14 @@ class MarkdownFile:
 
 def _split(text: str, display: str) -> tuple[int, int, int]:
     """Return (start, end, body_start) of the frontmatter YAML within `text`."""
-    first = _BOUNDARY.match(text)
-    if not first or not text.startswith("---"):
+    skip = len(_BOM) if text.startswith(_BOM) else 0
+    first = _BOUNDARY.match(text[skip:])
+    if not first:
         raise FileFormatError(
             f"{display}:1: no frontmatter: the file must start with a line `---`, then the "
             "YAML fields, then another `---` line, then the Markdown text."
         )
-    start = first.end()
+    start = skip + first.end()
     if text.startswith("\r\n", start) or text.startswith("\n", start):
         start += 2 if text.startswith("\r\n", start) else 1
     closing = _BOUNDARY.search(text, start)
@@ -143,15 +147,28 @@ def load_yaml(text: str, display: str) -> tuple[Any, dict[Path_, int]]:
     return (None if node is None else _construct(node, (), lines, display, 1)), lines
 
 
+_UNCLOSED = {
+    "flow sequence": "this `[` is never closed with `]`",
+    "flow mapping": "this `{` is never closed with `}`",
+    "quoted scalar": "this quote is never closed",
+}
+
+
 def _compose(yaml_text: str, display: str, first_line: int) -> yaml.Node | None:
     try:
         return yaml.compose(yaml_text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context
+        at_end = any(words in (exc.problem or "") for words in ("end of stream", "<stream end>"))
+        unclosed = next((say for what, say in _UNCLOSED.items() if what in (exc.context or "")), None)
+        if at_end and unclosed and exc.context_mark:
+            # An unclosed quote or bracket is only noticed at the closing `---`: point at where it opens.
+            mark, problem = exc.context_mark, unclosed
         where = f"{display}:{mark.line + first_line}" if mark else display
         column = f", column {mark.column + 1}" if mark else ""
         raise FileFormatError(
-            f"{where}: the frontmatter is not valid YAML{column}: {exc.problem or exc.context}. "
+            f"{where}: the frontmatter is not valid YAML{column}: {problem}. "
             "Check the indentation and quoting on that line."
         ) from None
     except yaml.YAMLError as exc:
@@ -206,15 +223,24 @@ def set_fields(md: MarkdownFile, updates: dict[Path_, Any]) -> str:
     """Return md.text with each frontmatter path in `updates` set to its value.
 
     Only the lines holding those values change (a new key adds lines at the end
-    of its mapping); everything else stays byte for byte."""
+    of its mapping); everything else stays byte for byte. If the result would not
+    read back as exactly those values, FileFormatError says so and nothing is set."""
     text = md.text
     for where, value in updates.items():
         current = parse(text, md.path, md.display)
         text = _set_one(current, tuple(where), value)
-    result = parse(text, md.path, md.display)
-    for where, value in updates.items():
-        if _get(result.data, tuple(where)) != value:  # pragma: no cover - a bug guard
-            raise FileFormatError(f"{md.display}: could not set {_dotted(where)} safely; nothing was written.")
+    try:
+        result = parse(text, md.path, md.display)
+        unsafe = [where for where, value in updates.items() if _get(result.data, tuple(where)) != value]
+    except (FileFormatError, KeyError, IndexError, TypeError):
+        unsafe = list(updates)
+    if unsafe:
+        line = md.line_of(tuple(unsafe[0]))
+        raise FileFormatError(
+            f"{md.display}:{line}: lcspr could not set {_dotted(unsafe[0])} without changing more of the "
+            "file than that value (anchors, aliases or an unusual layout there); nothing was written. "
+            "Edit the value by hand and commit it."
+        )
     return text
 
 
@@ -229,10 +255,10 @@ def _dotted(where: Path_) -> str:
 
 
 def _set_one(md: MarkdownFile, where: Path_, value: Any) -> str:
-    text, base = md.text, md.fm_offset
+    text, base, nl = md.text, md.fm_offset, _newline(md.text)
     root = yaml.compose(text[base : _split(text, md.display)[1]], Loader=_StrictLoader)
     if root is None:
-        return text[:base] + _block(where, value, "") + text[base:]
+        return text[:base] + _block(where, value, "", nl) + text[base:]
     parent: yaml.Node = root
     for depth, part in enumerate(where):
         key_node, child = _child(parent, part)
@@ -242,9 +268,9 @@ def _set_one(md: MarkdownFile, where: Path_, value: Any) -> str:
                     f"{md.display}:{parent.start_mark.line + md.fm_first_line}: cannot add "
                     f"{_dotted(where)} inside a one-line value; write that value as indented lines."
                 )
-            return _insert(text, base, parent, where[depth:], value)
+            return _insert(text, base, parent, where[depth:], value, nl)
         if depth == len(where) - 1:
-            return _replace(text, base, key_node, child, value, md)
+            return _replace(text, base, key_node, child, value, md, nl)
         if key_node is not None and _is_empty(child):
             # `publication:` (or `publication: ~`) with nothing under it yet:
             # the null goes and the nested keys are written beneath the key.
@@ -252,7 +278,7 @@ def _set_one(md: MarkdownFile, where: Path_, value: Any) -> str:
             head = text[:start].rstrip(" ") if end > start else text[:start]
             line_end = _line_end(text, end)
             indent = " " * (key_node.start_mark.column + 2)
-            return head + text[end:line_end] + _block(where[depth + 1 :], value, indent) + text[line_end:]
+            return head + text[end:line_end] + _block(where[depth + 1 :], value, indent, nl) + text[line_end:]
         parent = child
     raise FileFormatError(f"{md.display}: cannot set {_dotted(where)}.")  # pragma: no cover
 
@@ -283,6 +309,12 @@ def _last_end(node: yaml.Node) -> int:
     return node.end_mark.index
 
 
+def _newline(text: str) -> str:
+    """The line ending the file already uses (its first line's), for lines lcspr adds."""
+    first = text.find("\n")
+    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
+
+
 def _line_end(text: str, index: int) -> int:
     """Index just past the newline of the line holding `index`."""
     newline = text.find("\n", index)
@@ -290,12 +322,18 @@ def _line_end(text: str, index: int) -> int:
 
 
 def _replace(
-    text: str, base: int, key: yaml.Node | None, node: yaml.Node, value: Any, md: MarkdownFile
+    text: str, base: int, key: yaml.Node | None, node: yaml.Node, value: Any, md: MarkdownFile, nl: str
 ) -> str:
     start = base + node.start_mark.index
     if isinstance(node, yaml.ScalarNode) and node.tag == _NULL and not node.value:
         # `key:` with no value: the value goes after the colon.
         return text[:start].rstrip(" ") + " " + yaml_inline(value) + text[start:]
+    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+        # A block scalar (`key: >-` and indented lines) ends at the next key;
+        # its own lines go, blank lines after its text stay.
+        end = base + node.end_mark.index
+        stop = _line_end(text, start + len(text[start:end].rstrip()))
+        return text[:start] + yaml_inline(value) + nl + text[stop:]
     if isinstance(node, yaml.ScalarNode) and not isinstance(value, (list, dict)):
         return text[:start] + yaml_scalar(value, node.style) + text[base + node.end_mark.index :]
     if isinstance(node, yaml.ScalarNode) or node.flow_style:
@@ -306,24 +344,31 @@ def _replace(
         )
     # A block list or mapping becomes one line; its old lines go.
     colon = text.index(":", base + key.end_mark.index)
-    return text[: colon + 1] + " " + yaml_inline(value) + "\n" + text[_line_end(text, base + _last_end(node)) :]
+    return text[: colon + 1] + " " + yaml_inline(value) + nl + text[_line_end(text, base + _last_end(node)) :]
 
 
-def _insert(text: str, base: int, mapping: yaml.MappingNode, rest: Path_, value: Any) -> str:
+def _insert(text: str, base: int, mapping: yaml.MappingNode, rest: Path_, value: Any, nl: str) -> str:
     """Add `rest: value` as new lines after the last entry of a block mapping."""
     indent = " " * mapping.value[0][0].start_mark.column if mapping.value else ""
     insert_at = _line_end(text, base + _last_end(mapping) - 1) if mapping.value else base
-    return text[:insert_at] + _block(rest, value, indent) + text[insert_at:]
+    # Comment lines indented under the last entry (`criteria: []` and its
+    # commented-out example items) stay with it.
+    while (comment := _INDENTED_COMMENT.match(text, insert_at)) and len(comment[1]) > len(indent):
+        insert_at = _line_end(text, insert_at)
+    return text[:insert_at] + _block(rest, value, indent, nl) + text[insert_at:]
 
 
-def _block(where: Path_, value: Any, indent: str) -> str:
+_INDENTED_COMMENT = re.compile(r"( +)#")
+
+
+def _block(where: Path_, value: Any, indent: str, nl: str = "\n") -> str:
     """`a:\\n  b: value\\n` lines for a path that does not exist yet."""
     lines = []
     for depth, part in enumerate(where[:-1]):
         lines.append(f"{indent}{'  ' * depth}{part}:")
     depth = len(where) - 1
     lines.append(f"{indent}{'  ' * depth}{where[-1]}: {yaml_inline(value)}")
-    return "\n".join(lines) + "\n"
+    return nl.join(lines) + nl
 
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/@()'&+,-]*$")
@@ -343,9 +388,17 @@ def yaml_scalar(value: Any, style: str | None = None) -> str:
     if style == '"':
         return json.dumps(text, ensure_ascii=False)
     if _PLAIN_SAFE.match(text) and not text.endswith(" ") and ": " not in text and " #" not in text:
-        if yaml.compose(text, Loader=_StrictLoader).tag == _STR:
+        if _reads_as_text(text):
             return text
     return json.dumps(text, ensure_ascii=False)
+
+
+def _reads_as_text(plain: str) -> bool:
+    """True when `plain`, unquoted, is text to lcspr and to any YAML 1.1 reader too
+    (`no`, `yes`, `on`, `01234`, `0x1F` are not); ISO dates are written plain by design."""
+    if yaml.compose(plain, Loader=_StrictLoader).tag != _STR:
+        return False
+    return yaml.compose(plain, Loader=yaml.SafeLoader).tag in (_STR, "tag:yaml.org,2002:timestamp")
 
 
 def yaml_inline(value: Any) -> str:

@@ -49,9 +49,14 @@ class Case:
         return {kind.split(":", 1)[1]: f for kind, f in self.files.items() if kind.startswith("response:")}
 
 
+def _escapes(name: str) -> bool:
+    """True when `name`, used as a file or folder name, could lead out of its folder."""
+    return "/" in name or "\\" in name or ".." in name
+
+
 def check_case_id(case_id: str) -> str:
     """Refuse a case ID that is malformed or could name a path outside cases/."""
-    if "/" in case_id or "\\" in case_id or ".." in case_id or not CASE_ID.match(case_id):
+    if _escapes(case_id) or not CASE_ID.match(case_id):
         raise InvalidName(
             f"{case_id!r} is not a case ID: write it like LIG-2026-004 (prefix, year, number; "
             "no spaces, slashes or '..')."
@@ -61,7 +66,7 @@ def check_case_id(case_id: str) -> str:
 
 def check_agency(config: Config, agency: str) -> str:
     """Refuse an agency ID that is not in lcspr.toml (suggesting the closest) or is unsafe as a file name."""
-    if "/" in agency or "\\" in agency or ".." in agency or not SLUG.match(agency):
+    if _escapes(agency) or not SLUG.match(agency):
         raise InvalidName(
             f"{agency!r} is not an agency ID: use lower-case words joined by hyphens, as listed in "
             "lcspr.toml [agencies] (no slashes or '..')."
@@ -85,15 +90,21 @@ def case_ids(config: Config) -> list[str]:
 
 
 def case_folder(config: Config, case_id: str) -> Path:
-    """The folder of an existing case; UnknownCase (suggesting the closest ID) otherwise."""
-    check_case_id(case_id)
+    """The folder of an existing case; UnknownCase (suggesting the closest ID) otherwise.
+
+    A mistyped ID close to an existing one (LIG-2026-01) gets the suggestion; one
+    that could name a path outside cases/ is refused as InvalidName."""
+    if _escapes(case_id):
+        check_case_id(case_id)
     folder = config.cases_dir / case_id
-    if not (folder / CASE_FILE).is_file():
-        known = case_ids(config)
-        close = difflib.get_close_matches(case_id, known, n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]}?" if close else ("; `lcspr list` shows the cases" if known else "")
-        raise UnknownCase(f"no case {case_id} in {config.cases_dir}{hint}")
-    return folder
+    if CASE_ID.match(case_id) and (folder / CASE_FILE).is_file():
+        return folder
+    known = case_ids(config)
+    close = difflib.get_close_matches(case_id, known, n=1, cutoff=0.6)
+    if not close:
+        check_case_id(case_id)  # a malformed ID: say how one is written
+    hint = f"; did you mean {close[0]}?" if close else ("; `lcspr list` shows the cases" if known else "")
+    raise UnknownCase(f"no case {case_id} in {config.cases_dir}{hint}")
 
 
 def relative(config: Config, path: Path) -> str:

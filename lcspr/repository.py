@@ -58,8 +58,12 @@ def open_repository(override: Path | None = None, check: bool = True) -> Reposit
 
 
 def init(path: Path, partnership: str, prefix: str) -> Path:
-    """Make `path` a records repository: Git (new or existing), lcspr.toml, cases/, one commit."""
+    """Make `path` a records repository: Git (new or existing), lcspr.toml, cases/, one commit.
+
+    On any failure (no Git identity, a hook refusing the commit) it leaves the
+    folder as it found it: what it created is removed and nothing stays staged."""
     import re
+    import shutil
 
     if not partnership.strip():
         raise UsageError("--partnership must not be empty.")
@@ -73,25 +77,22 @@ def init(path: Path, partnership: str, prefix: str) -> Path:
     top = gitops.toplevel(root) if root.is_dir() else None
     if top is not None and top != root:
         raise GitError(f"{root} is inside the Git repository {top}; make the records repository at its root or in its own folder.")
-    root.mkdir(parents=True, exist_ok=True)
+    # The top-most folder this call creates, so a failure can remove it all.
+    created = next((p for p in reversed((root, *root.parents)) if not p.exists()), None)
     created_git = top is None
-    if created_git:
-        gitops.git(root, "init", "--quiet")
+    created_cases = not (root / "cases").exists()
+    files = [root / CONFIG_NAME, root / "cases" / ".gitkeep"]
+    rel = [p.relative_to(root).as_posix() for p in files]
+    new_files = [p for p in files if not p.exists()]  # a failure removes only these
     try:
+        root.mkdir(parents=True, exist_ok=True)
+        if created_git:
+            gitops.git(root, "init", "--quiet")
         gitops.identity(root)
         gitops.check_can_write(root)
-    except BaseException:
-        if created_git:
-            import shutil
-
-            shutil.rmtree(root / ".git", ignore_errors=True)
-        raise
-    files = [root / CONFIG_NAME, root / "cases" / ".gitkeep"]
-    try:
         (root / CONFIG_NAME).write_text(config_module.render_default(partnership.strip(), prefix), encoding="utf-8")
         (root / "cases").mkdir(exist_ok=True)
         (root / "cases" / ".gitkeep").touch()
-        rel = [p.relative_to(root).as_posix() for p in files]
         gitops.git(root, "add", "--", *rel)
         message = gitops.message_with_trailers(
             f"Start the records repository of {partnership.strip()}",
@@ -100,11 +101,17 @@ def init(path: Path, partnership: str, prefix: str) -> Path:
         )
         gitops.git(root, "commit", "--quiet", "--only", "--file", "-", "--", *rel, input=message)
     except BaseException:
-        for p in files:
-            p.unlink(missing_ok=True)
-        if created_git:
-            import shutil
-
-            shutil.rmtree(root / ".git", ignore_errors=True)
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        else:
+            if created_git:
+                shutil.rmtree(root / ".git", ignore_errors=True)
+            elif new_files:
+                new_rel = [p.relative_to(root).as_posix() for p in new_files]
+                gitops.git(root, "rm", "--cached", "--quiet", "--ignore-unmatch", "--", *new_rel, check=False)
+            for p in new_files:
+                p.unlink(missing_ok=True)
+            if created_cases and (root / "cases").is_dir() and not any((root / "cases").iterdir()):
+                (root / "cases").rmdir()
         raise
     return root

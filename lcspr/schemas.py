@@ -121,7 +121,8 @@ class Validator:
     def check(self, kind: str, data: Any) -> list[SchemaProblem]:
         """Every problem with `data` as a file of `kind`, in document order."""
         errors = sorted(self._validators[kind].iter_errors(data), key=lambda e: _order(e.absolute_path))
-        return [_explain(error) for error in errors]
+        # An empty value breaks both `minLength` and a pattern: say it once.
+        return list(dict.fromkeys(_explain(error) for error in errors))
 
 
 def check_config(raw: dict[str, Any]) -> list[tuple[str, str]]:
@@ -145,6 +146,8 @@ def _explain(error: Any) -> SchemaProblem:
             inner = _explain(best_match(rest))
             return SchemaProblem(tuple(error.absolute_path), inner.message)
     where = tuple(error.absolute_path)
+    if "propertyNames" in error.absolute_schema_path:
+        where = (*where, error.instance)  # point at the bad name itself, not its mapping
     schema, value = error.schema, error.instance
     validator = error.validator
     if validator == "enum":
@@ -165,6 +168,8 @@ def _explain(error: Any) -> SchemaProblem:
         )
     if validator == "format" and schema.get("format") == "date":
         return SchemaProblem(where, f"{value!r} is not a real date: write it YYYY-MM-DD, e.g. 2026-11-26")
+    if validator in ("minLength", "minItems", "minProperties", "pattern") and not value:
+        return SchemaProblem(where, "is empty: fill it in")
     if validator == "pattern":
         description = schema.get("description", f"text matching {schema['pattern']}")
         return SchemaProblem(where, f"{value!r} is not valid here: expected {description[0].lower()}{description[1:]}")
@@ -174,8 +179,6 @@ def _explain(error: Any) -> SchemaProblem:
         words = {"string": "text", "object": "a mapping of fields", "array": "a list", "boolean": "true or false",
                  "integer": "a whole number", "null": "empty"}
         return SchemaProblem(where, f"{value!r} should be {words.get(wanted, wanted)}")
-    if validator in ("minLength", "minItems", "minProperties") and not value:
-        return SchemaProblem(where, "is empty: fill it in")
     if validator == "uniqueItems":
         return SchemaProblem(where, "lists the same entry twice: remove the repeat")
     return SchemaProblem(where, error.message)

@@ -11,7 +11,12 @@ from lcspr.errors import FileFormatError
 from lcspr.records import Case
 from lcspr.repository import Repository
 
-_CONFLICT = re.compile(r"^(<{7}|={7}|>{7})( |$)", re.MULTILINE)
+# `<<<<<<< ours` / `>>>>>>> theirs`: a line of seven `=` alone is also a Markdown
+# heading underline, so it does not count.
+#: The action of a commit that moved a case opened twice to an ID of its own.
+REALLOCATE = "reallocate"
+
+_CONFLICT = re.compile(r"^(<{7}|>{7})( |$)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -53,10 +58,10 @@ def file_kind(kind: str) -> str:
 
 def check_file(repo: Repository, case_id: str, kind: str, md: mdfile.MarkdownFile) -> list[Problem]:
     """Schema problems of one parsed case file, plus its own cross-field checks."""
-    problems = [
-        Problem(md.display, md.line_of(p.where), p.dotted, p.message)
-        for p in repo.validator.check(file_kind(kind), md.data)
-    ]
+    problems = sorted(
+        (Problem(md.display, md.line_of(p.where), p.dotted, p.message) for p in repo.validator.check(file_kind(kind), md.data)),
+        key=lambda p: p.line or 0,
+    )
     data = md.data
     own_id_field = "id" if kind == "case" else "case"
     if isinstance(data.get(own_id_field), str) and data[own_id_field] != case_id:
@@ -74,7 +79,7 @@ def check_file(repo: Repository, case_id: str, kind: str, md: mdfile.MarkdownFil
             try:
                 records.check_agency(repo.config, agency)
             except Exception as exc:  # the message names the agencies and the closest
-                problems.append(Problem(md.display, None, "", f"the file name must be an agency ID: {exc}"))
+                problems.append(Problem(md.display, 1, "", f"the file name must be an agency ID: {exc}"))
         elif data.get("agency") not in (None, agency):
             problems.append(
                 Problem(md.display, md.line_of(("agency",)), "agency",
@@ -127,8 +132,7 @@ def _from_error(shown: str, message: str) -> Problem:
 
 def validate(repo: Repository, case_ids: list[str] | None = None) -> Report:
     """Check the named cases (default: all) in one pass, plus repository-wide checks."""
-    all_ids = records.case_ids(repo.config)
-    ids = case_ids or all_ids
+    ids = list(dict.fromkeys(case_ids or [])) or records.case_ids(repo.config)
     for case_id in case_ids or []:
         records.case_folder(repo.config, case_id)  # UnknownCase, with a suggestion
     problems: list[Problem] = []
@@ -140,28 +144,45 @@ def validate(repo: Repository, case_ids: list[str] | None = None) -> Report:
 
 def _allocated_twice(repo: Repository, ids: set[str]) -> list[Problem]:
     """Cases whose ID was allocated by more than one `new-case` commit (two branches
-    that each opened the next case, then merged)."""
+    that each opened the next case, then merged), unless a commit with the trailers
+    `Lcspr-Case: <ID>` and `Lcspr-Action: reallocate` records each extra case moved
+    to an ID of its own."""
     root = repo.root
     if gitops.toplevel(root) != root or gitops.git(root, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode:
         return []
     out = gitops.git(
         root, "log", "--format=%H%x00%(trailers:key=Lcspr-Case,valueonly,separator=%x2C)%x00%(trailers:key=Lcspr-Action,valueonly)",
-        "--grep=^Lcspr-Action: new-case", "HEAD",
+        "--grep=^Lcspr-Action: new-case", f"--grep=^Lcspr-Action: {REALLOCATE}", "HEAD",
     ).stdout
-    seen: dict[str, list[str]] = {}
+    opened: dict[str, list[str]] = {}
+    moved: dict[str, int] = {}
     for line in out.splitlines():
         parts = line.split("\x00")
-        if len(parts) == 3 and parts[2].strip() == "new-case":
-            seen.setdefault(parts[1].strip(), []).append(parts[0][:10])
-    return [
-        Problem(
-            f"cases/{case_id}",
-            None,
-            "",
-            f"{case_id} was opened twice, by commits {', '.join(reversed(commits))} (two branches "
-            "allocated the same ID). Give one of the cases a new ID with `lcspr new-case` and move its "
-            "files there.",
+        if len(parts) != 3:
+            continue
+        case_id, action = parts[1].strip(), parts[2].strip()
+        if action == "new-case":
+            opened.setdefault(case_id, []).append(parts[0][:10])
+        elif action == REALLOCATE:
+            moved[case_id] = moved.get(case_id, 0) + 1
+    problems = []
+    for case_id, commits in sorted(opened.items()):
+        if len(commits) - 1 <= moved.get(case_id, 0) or case_id not in ids:
+            continue
+        case_md = repo.config.cases_dir / case_id / records.CASE_FILE
+        try:
+            line: int | None = mdfile.read(case_md).line_of(("id",))
+        except FileFormatError:
+            line = None
+        problems.append(
+            Problem(
+                records.relative(repo.config, case_md),
+                line,
+                "id",
+                f"{case_id} was opened twice, by commits {', '.join(reversed(commits))} (two branches "
+                "allocated the same ID). Open the other case again with `lcspr new-case`, move its files "
+                "to the new folder, and commit that with the trailers "
+                f"`git commit --trailer 'Lcspr-Case: {case_id}' --trailer 'Lcspr-Action: {REALLOCATE}'`.",
+            )
         )
-        for case_id, commits in sorted(seen.items())
-        if len(commits) > 1 and case_id in ids
-    ]
+    return problems

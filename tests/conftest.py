@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,24 @@ def run(root: Path | None, *args: str, input: str | None = None) -> Result:
 
     argv = (["--repo", str(root)] if root is not None else []) + list(args)
     return CliRunner().invoke(cli, argv, obj={}, input=input, catch_exceptions=False)
+
+
+FIXED_TODAY = date(2026, 11, 26)
+
+
+class _FixedDate(date):
+    """A date whose today() is FIXED_TODAY."""
+
+    @classmethod
+    def today(cls) -> date:
+        return FIXED_TODAY
+
+
+@pytest.fixture
+def fixed_today(monkeypatch: pytest.MonkeyPatch):
+    """`lcspr new-case` takes today as the default --received and refuses later
+    dates: fix today at FIXED_TODAY so tests do not depend on the clock."""
+    from lcspr import intake
+
+    monkeypatch.setattr(intake, "date", _FixedDate)
+    return FIXED_TODAY
