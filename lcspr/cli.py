@@ -190,16 +190,20 @@ def show(ctx: click.Context, case_id: str, fmt: str) -> None:
         _print_json(data)
         return
     case = data["case"]
-    click.echo(f"{data['id']}: {case.get('title', '')}")
-    click.echo(f"  status:      {case.get('status', '')}")
-    click.echo(f"  level:       {case.get('level') or '(not decided)'}")
-    click.echo(f"  referred by: {case.get('referred_by', '')}")
     dates = case.get("dates")
-    for key, value in (dates.items() if isinstance(dates, dict) else []):
-        click.echo(f"  {key + ':':<12} {value}")
-    click.echo(f"  folder:      {data['path']}")
     responses = data["responses"]
-    click.echo(f"  responses:   {', '.join(responses) if responses else '(none yet)'}")
+    fields = [
+        ("status", case.get("status", "")),
+        ("level", case.get("level") or "(not decided)"),
+        ("referred by", case.get("referred_by", "")),
+        *[(key.replace("_", " "), value) for key, value in (dates.items() if isinstance(dates, dict) else [])],
+        ("folder", data["path"]),
+        ("responses", ", ".join(responses) if responses else "(none yet)"),
+    ]
+    width = max(len(label) for label, _ in fields) + 1
+    click.echo(f"{data['id']}: {case.get('title', '')}")
+    for label, value in fields:
+        click.echo(f"  {label + ':':<{width}} {value}")
     if data["deadlines"]:
         click.echo("  deadlines:")
     for due in data["deadlines"]:

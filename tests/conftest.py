@@ -99,7 +99,8 @@ class _FixedDate(date):
 def fixed_today(monkeypatch: pytest.MonkeyPatch):
     """`lcspr new-case` takes today as the default --received and refuses later
     dates: fix today at FIXED_TODAY so tests do not depend on the clock."""
-    from lcspr import intake
+    from lcspr import deadlines, decisions, intake
 
-    monkeypatch.setattr(intake, "date", _FixedDate)
+    for module in (intake, decisions, deadlines):
+        monkeypatch.setattr(module, "date", _FixedDate)
     return FIXED_TODAY

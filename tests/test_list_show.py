@@ -13,20 +13,26 @@ from conftest import PROJECT, run
 from lcspr import listing
 
 TABLE = (
-    "ID            TITLE    STATUS                LEVEL    REFERRED BY         RECEIVED\n"
-    "LIG-2026-001  Child A  report-drafting       level-3  childrens-services  2026-01-14\n"
-    "LIG-2026-002  Child B  partnership-workshop  level-2  education           2026-08-03\n"
-    "LIG-2026-003  Baby C   referral-received              acute-trust         2026-11-20\n"
+    "ID            TITLE    STATUS                LEVEL    REFERRED BY         RECEIVED    NEXT DEADLINE\n"
+    "LIG-2026-001  Child A  report-drafting       level-3  childrens-services  2026-05-14  2026-12-01 pre-publication (open)\n"
+    "LIG-2026-002  Child B  partnership-workshop  level-2  education           2026-08-03  2027-03-08 publication (open)\n"
+    "LIG-2026-003  Baby C   referral-received              acute-trust         2026-11-24  2026-11-30 notification (open)\n"
 )
 
 ROWS = [
     {"id": "LIG-2026-001", "title": "Child A", "status": "report-drafting", "level": "level-3",
-     "referred_by": "childrens-services", "received": "2026-01-14"},
+     "referred_by": "childrens-services", "received": "2026-05-14",
+     "next_deadline": "2026-12-01 pre-publication (open)"},
     {"id": "LIG-2026-002", "title": "Child B", "status": "partnership-workshop", "level": "level-2",
-     "referred_by": "education", "received": "2026-08-03"},
+     "referred_by": "education", "received": "2026-08-03", "next_deadline": "2027-03-08 publication (open)"},
     {"id": "LIG-2026-003", "title": "Baby C", "status": "referral-received", "level": "",
-     "referred_by": "acute-trust", "received": "2026-11-20"},
+     "referred_by": "acute-trust", "received": "2026-11-24", "next_deadline": "2026-11-30 notification (open)"},
 ]
+
+
+@pytest.fixture(autouse=True)
+def _today(fixed_today):
+    """The next deadline in each row depends on today: fix it."""
 
 
 def ok(root: Path | None, *args: str) -> str:
@@ -45,7 +51,7 @@ def test_list_json(examples_root):
 
 def test_list_csv(examples_root):
     out = ok(examples_root, "list", "--format", "csv")
-    assert out.splitlines()[0] == "id,title,status,level,referred_by,received"
+    assert out.splitlines()[0] == "id,title,status,level,referred_by,received,next_deadline"
     assert list(csv.DictReader(io.StringIO(out))) == ROWS
 
 
@@ -54,15 +60,15 @@ def test_list_filters(examples_root):
     assert json.loads(ok(examples_root, "list", "--level", "level-3", "--format", "json")) == [ROWS[0]]
     assert ok(examples_root, "list", "--status", "report-drafting", "--level", "level-2") == "(none)\n"
     assert ok(examples_root, "list", "--status", "referral-received") == (
-        "ID            TITLE   STATUS             LEVEL  REFERRED BY  RECEIVED\n"
-        "LIG-2026-003  Baby C  referral-received         acute-trust  2026-11-20\n"
+        "ID            TITLE   STATUS             LEVEL  REFERRED BY  RECEIVED    NEXT DEADLINE\n"
+        "LIG-2026-003  Baby C  referral-received         acute-trust  2026-11-24  2026-11-30 notification (open)\n"
     )
 
 
 def test_list_of_no_cases(records_root):
     assert ok(records_root, "list") == "(none)\n"
     assert ok(records_root, "list", "--format", "json") == "[]\n"
-    assert ok(records_root, "list", "--format", "csv") == "id,title,status,level,referred_by,received\n"
+    assert ok(records_root, "list", "--format", "csv") == "id,title,status,level,referred_by,received,next_deadline\n"
 
 
 def test_list_bad_format(examples_root):
@@ -76,7 +82,7 @@ def test_list_shows_a_case_it_cannot_read(examples_root):
     rows = json.loads(ok(examples_root, "list", "--format", "json"))
     assert rows[1] == {
         "id": "LIG-2026-002", "title": "", "status": "(unreadable)", "level": "", "referred_by": "", "received": "",
-        "problem": "cases/LIG-2026-002/case.md:1: no frontmatter: the file must start with a line `---`, then the "
+        "next_deadline": "", "problem": "cases/LIG-2026-002/case.md:1: no frontmatter: the file must start with a line `---`, then the "
                    "YAML fields, then another `---` line, then the Markdown text.",
     }
     assert "\nLIG-2026-002           (unreadable)\n" in ok(examples_root, "list")
@@ -84,7 +90,7 @@ def test_list_shows_a_case_it_cannot_read(examples_root):
 
 def test_list_and_show_survive_fields_of_the_wrong_kind(examples_root):
     path = examples_root / "cases/LIG-2026-003/case.md"
-    path.write_text(path.read_text().replace("dates:\n  received: 2026-11-20\n", "dates: [2026-11-20]\n"))
+    path.write_text(path.read_text().replace("dates:\n  received: 2026-11-24\n", "dates: [2026-11-24]\n"))
     rows = json.loads(ok(examples_root, "list", "--format", "json"))
     assert rows[2]["received"] == "" and rows[2]["status"] == "referral-received"
     out = ok(examples_root, "show", "LIG-2026-003")
@@ -106,36 +112,42 @@ def test_list_in_the_project_checkout():
 def test_show_text(examples_root):
     assert ok(examples_root, "show", "LIG-2026-001") == (
         "LIG-2026-001: Child A\n"
-        "  status:      report-drafting\n"
-        "  level:       level-3\n"
-        "  referred by: childrens-services\n"
-        "  received:    2026-01-14\n"
-        "  responses_requested: 2026-01-15\n"
-        "  lig_decision: 2026-02-10\n"
-        "  planned_publication: 2026-08-10\n"
-        "  folder:      cases/LIG-2026-001\n"
-        "  responses:   childrens-services, community-health, police\n"
+        "  status:              report-drafting\n"
+        "  level:               level-3\n"
+        "  referred by:         childrens-services\n"
+        "  received:            2026-05-14\n"
+        "  responses requested: 2026-05-15\n"
+        "  lig decision:        2026-06-10\n"
+        "  planned publication: 2026-12-10\n"
+        "  folder:              cases/LIG-2026-001\n"
+        "  responses:           childrens-services, community-health, police\n"
+        "  deadlines:\n"
+        "    2026-12-01  Send the final report to the National Panel and the DfE: open, 3 working day(s) left\n"
+        "    2026-12-10  Complete and publish the LCSPR: open, 10 working day(s) left\n"
     )
     assert ok(examples_root, "show", "LIG-2026-003") == (
         "LIG-2026-003: Baby C\n"
         "  status:      referral-received\n"
         "  level:       (not decided)\n"
         "  referred by: acute-trust\n"
-        "  received:    2026-11-20\n"
+        "  received:    2026-11-24\n"
         "  folder:      cases/LIG-2026-003\n"
         "  responses:   (none yet)\n"
+        "  deadlines:\n"
+        "    2026-11-30  Notify the National Panel of the serious incident: open, 2 working day(s) left\n"
+        "    2026-12-14  Complete the rapid review and send it to the National Panel: open, 12 working day(s) left\n"
     )
 
 
 def test_show_json(examples_root, examples):
     data = json.loads(ok(examples_root, "show", "LIG-2026-002", "--format", "json"))
-    assert list(data) == ["id", "path", "case", "referral", "responses", "report"]
+    assert list(data) == ["id", "path", "case", "referral", "responses", "report", "deadlines"]
     assert data["id"] == "LIG-2026-002"
     assert data["path"] == "cases/LIG-2026-002"
     assert data["case"]["workshop"]["lead"]["agency"] == "adult-social-care"
     assert data["case"]["dates"]["received"] == "2026-08-03"  # a string, never a date object
     assert data["referral"]["referring_agency"] == "education"
-    assert list(data["responses"]) == ["education"]
+    assert list(data["responses"]) == ["childrens-services", "education", "police"]
     assert data["report"] is None
     assert data == listing.show(examples, "LIG-2026-002")
 

@@ -49,7 +49,7 @@ def test_an_empty_records_repository_is_valid(records_root):
 
 def test_misspelt_agency_in_a_list(examples_root):
     path = edit(examples_root, "cases/LIG-2026-002/referral.md",
-                "agencies_involved: [education, childrens-services, police, mental-health]",
+                "agencies_involved: [education, childrens-services, police]",
                 "agencies_involved:\n  - education\n  - polce\n  - police")
     line = line_of(path, "  - polce")
     assert validate(examples_root) == (1, [
@@ -60,7 +60,7 @@ def test_misspelt_agency_in_a_list(examples_root):
 
 
 def test_impossible_date(examples_root):
-    path = edit(examples_root, "cases/LIG-2026-001/case.md", "  lig_decision: 2026-02-10", "  lig_decision: 2026-02-30")
+    path = edit(examples_root, "cases/LIG-2026-001/case.md", "  lig_decision: 2026-06-10", "  lig_decision: 2026-02-30")
     line = line_of(path, "  lig_decision: 2026-02-30")
     assert validate(examples_root) == (1, [
         f"cases/LIG-2026-001/case.md:{line}: dates.lig_decision: '2026-02-30' is not a real date: write it "
@@ -70,7 +70,7 @@ def test_impossible_date(examples_root):
 
 
 def test_date_in_a_list_item(examples_root):
-    path = edit(examples_root, "cases/LIG-2026-001/responses/police.md", "  - date: 2026-01-11", "  - date: 11/01/2026")
+    path = edit(examples_root, "cases/LIG-2026-001/responses/police.md", "  - date: 2026-05-11", "  - date: 11/01/2026")
     line = line_of(path, "  - date: 11/01/2026")
     code, lines = validate(examples_root)
     assert lines[0] == (
@@ -215,7 +215,7 @@ def test_folders_that_are_not_cases(examples_root):
 
 
 def test_validate_one_case(examples_root):
-    edit(examples_root, "cases/LIG-2026-001/case.md", "  lig_decision: 2026-02-10", "  lig_decision: 2026-02-30")
+    edit(examples_root, "cases/LIG-2026-001/case.md", "  lig_decision: 2026-06-10", "  lig_decision: 2026-02-30")
     assert validate(examples_root, "LIG-2026-002") == (0, ["1 case(s) valid."])
     assert validate(examples_root, "LIG-2026-002", "LIG-2026-003", "LIG-2026-002") == (0, ["2 case(s) valid."])
     code, lines = validate(examples_root, "LIG-2026-001", "LIG-2026-001")
