@@ -420,3 +420,16 @@ def _set_path(data, where, value):
         target = target[part]
     target[where[-1]] = value
     return data
+
+
+@pytest.mark.skipif(mdfile._FastLoader is None, reason="PyYAML was built without libyaml")
+def test_libyaml_and_python_readers_agree_on_data_and_lines(monkeypatch):
+    """Reading uses libyaml for speed; it must give exactly what the Python parser gives."""
+    from conftest import EXAMPLES
+
+    paths = sorted(EXAMPLES.rglob("*.md"))
+    assert len(paths) >= 10
+    fast = [(m.data, m.lines) for m in map(mdfile.read, paths)]
+    monkeypatch.setattr(mdfile, "_FastLoader", None)
+    slow = [(m.data, m.lines) for m in map(mdfile.read, paths)]
+    assert fast == slow
