@@ -173,6 +173,7 @@ def run(folder: Path, examples: Path) -> None:
     step(["lcspr", "next", CASE], root)
     step(["lcspr", "advance", CASE, "partnership-workshop", "--by", "lig-chair", "--on", "2026-09-15",
           "--set", "lig_decision.criteria=[c]",
+          "--set", "lig_decision.rationale=The learning is about how three agencies shared concerns.",
           "--set", "workshop.lead.role=Head of Service, Probation",
           "--set", "workshop.lead.agency=probation",
           "--set", "workshop.lead.independent_of_case=true",
