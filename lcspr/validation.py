@@ -127,6 +127,7 @@ def _from_error(shown: str, message: str) -> Problem:
 
 def validate(repo: Repository, case_ids: list[str] | None = None) -> Report:
     """Check the named cases (default: all) in one pass, plus repository-wide checks."""
+    repo.workflow  # the workflow file is checked even when there is no case to check
     all_ids = records.case_ids(repo.config)
     ids = case_ids or all_ids
     for case_id in case_ids or []:
