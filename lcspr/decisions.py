@@ -152,7 +152,8 @@ def _check(repo: Repository, case: Case, req: Requirement, data: dict[str, Any])
     value = rules.get(source, dotted)
     if req.has_equals:
         if value != req.equals:
-            return [f"{name} `{dotted}` must be {req.equals!r} (it is {value!r})"]
+            now = "not set" if value is None else repr(value)
+            return [f"{name} `{dotted}` must be {req.equals!r} (it is {now})"]
         return []
     return [] if rules.is_set(value) else [f"{name} is missing `{dotted}`"]
 
