@@ -71,6 +71,8 @@ def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
 def _find(repo: Repository, case: Case, target: str) -> Transition:
     current = case.status
     workflow = repo.workflow
+    if target == current:
+        raise TransitionRefused(f"{case.id} is already at {current}; nothing was recorded.")
     options = workflow.transitions_from(current)
     for transition in options:
         if transition.target == target:
@@ -196,8 +198,8 @@ def advance(
     on = on or today.isoformat()
     if parse_iso_date(on, "--on") > today:
         raise UsageError(f"--on {on} is in the future; a decision is recorded on or after the day it was made.")
-    records.case_folder(config, case_id)
-    with gitops.writing(config.root):
+    folder = records.case_folder(config, case_id)
+    with gitops.writing(config.root, folder):
         # Read under the lock: a second process deciding on the same case sees
         # the first one's commit, never a stale status.
         case = records.read_case(config, case_id)
