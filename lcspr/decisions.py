@@ -12,19 +12,21 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from lcspr import gitops, mdfile, records, rules
 from lcspr.calendar import parse_iso_date
-from lcspr.errors import TransitionRefused, UsageError, ValidationFailed
+from lcspr.errors import RenderError, TransitionRefused, UsageError, ValidationFailed
 from lcspr.records import Case
 from lcspr.repository import Repository
 from lcspr.workflow import ANY_STATE, Requirement, Transition
 
 #: Fields only decisions change; --set may not touch them.
 PROTECTED = {"id", "status"}
+_FIELD = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,10 @@ def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
         name = name.strip()
         if not sep or not name:
             raise UsageError(f"--set {item!r}: write FIELD=VALUE, e.g. --set workshop.date=2026-12-09")
+        if not _FIELD.match(name):
+            raise UsageError(
+                f"--set {item!r}: {name!r} is not a field of case.md; name it with lower-case words "
+                "joined by dots, e.g. --set workshop.lead.role=...")
         if name.split(".")[0] in PROTECTED:
             raise UsageError(f"--set {name}: `{name}` is changed only by lcspr itself.")
         try:
@@ -86,6 +92,25 @@ def _find(repo: Repository, case: Case, target: str) -> Transition:
     legal = sorted({_target(case, t) for t in options} - {None})
     listing = ", ".join(legal) if legal else "none: it is a final state"
     raise TransitionRefused(f"{case.id} cannot move from {current} to {target}. Legal next states: {listing}.")
+
+
+def _check_status_unchanged(repo: Repository, case: Case) -> None:
+    """Refuse a case whose status on disk is not the one its last commit recorded:
+    a status changes only by a decision, and the record must say where it came from."""
+    rel = records.relative(repo.config, case.files["case"].path)
+    done = gitops.git(repo.root, "show", f"HEAD:{rel}", check=False)
+    if done.returncode != 0:
+        raise TransitionRefused(
+            f"{rel} is not in Git yet, so there is no recorded state to move from; bring the case in "
+            f"with `lcspr import` (or `lcspr new-case`) first."
+        )
+    committed = mdfile.parse(done.stdout, case.files["case"].path, rel).data.get("status")
+    if str(committed) != case.status:
+        raise TransitionRefused(
+            f"{rel} says `status: {case.status}` but the last recorded decision left {case.id} at "
+            f"{committed}; a status changes only by `lcspr advance`. Put `status: {committed}` back "
+            "and try again."
+        )
 
 
 def _target(case: Case, transition: Transition) -> str | None:
@@ -209,6 +234,7 @@ def advance(
 def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on: str,
             assignments: dict[str, Any]) -> Decision:
     config = repo.config
+    _check_status_unchanged(repo, case)
     transition = _find(repo, case, target)
     if by not in transition.by:
         raise TransitionRefused(
@@ -236,8 +262,13 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
                 problems,
             )
         if transition.sends:
-            from lcspr.documents import render_for_decision
-
+            try:
+                from lcspr.documents import render_for_decision
+            except ImportError:
+                raise RenderError(
+                    f"{case.status} -> {target} sends {', '.join(transition.sends)} out, but this lcspr "
+                    "cannot render documents (lcspr.documents is not installed), so nothing was recorded."
+                ) from None
             written = render_for_decision(repo, case.id, list(transition.sends))
             sent.extend(records.relative(config, p) for p in written)
 
