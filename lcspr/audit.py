@@ -132,6 +132,11 @@ def _check_commit(repo: Repository, commit: Commit, state: Any, latest: dict[str
             add(trailer_case, "broken-trailers", f"Lcspr-Recorded-At {recorded!r} is not a UTC time like 2026-11-26T14:03:11Z")
     if repo.config.sign and commit.is_decision and commit.signature not in ("G", "U"):
         add(trailer_case, "unsigned", f"decision commit is not validly signed (git says {commit.signature or 'N'})")
+    if commit.is_decision and trailer_case:
+        outside = [p for p in commit.paths if not p.startswith(f"cases/{trailer_case}/")]
+        if outside:
+            add(trailer_case, "trailers-disagree",
+                f"a decision on {trailer_case} also changes {', '.join(outside)}; a decision commit holds only its case's folder")
 
     moves = []
     for change in commit.changes:
@@ -151,8 +156,12 @@ def _check_commit(repo: Repository, commit: Commit, state: Any, latest: dict[str
         if before_status != after_status:
             moves.append((change.case_id, before_status, after_status, after_data or {}))
 
-    if len(moves) > 1:
-        add(",".join(m[0] for m in moves), "several-cases", "one commit changes the status of " + ", ".join(m[0] for m in moves))
+    if commit.is_decision and len(moves) > 1:
+        add(",".join(m[0] for m in moves), "several-cases",
+            f"one decision commit changes the status of {', '.join(m[0] for m in moves)}; "
+            "a decision records one case")
+        # The case the trailers name is still checked; the others were changed without their own decision.
+        moves = [m for m in moves if m[0] == trailer_case] or moves[:1]
     for case_id, source, target, data in moves:
         found.extend(_check_move(repo, commit, case_id, source, target, data))
     if commit.is_decision and not moves and action != "init":
@@ -170,7 +179,11 @@ def _check_move(repo: Repository, commit: Commit, case_id: str, source: str | No
         found.append(Finding(commit.sha, case_id, kind, message))
 
     if action not in history.ACTIONS:
-        add("hand-edit", f"status changed from {source} to {target} without a decision (no Lcspr trailers)")
+        if source is None:
+            add("hand-edit", f"case.md added at status {target} without a decision (no Lcspr trailers); "
+                             "cases enter the record with `lcspr new-case` or `lcspr import`")
+        else:
+            add("hand-edit", f"status changed from {source} to {target} without a decision (no Lcspr trailers)")
         return found
     said = (commit.trailer("Lcspr-Case"), commit.trailer("Lcspr-From"), commit.trailer("Lcspr-To"))
     if said[0] != case_id:
