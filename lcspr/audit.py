@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lcspr import gitops, history, mdfile
+from lcspr.errors import GitError
 from lcspr.history import Commit
 from lcspr.repository import Repository
 from lcspr.workflow import ANY_STATE
@@ -97,6 +98,8 @@ def audit(repo: Repository) -> AuditReport:
                     parsed[sha] = (None, None, str(exc))
             return parsed[sha]
 
+        if repo.config.sign:
+            _check_can_verify(root)
         for commit in history.walk(root, changes=True, signatures=repo.config.sign):
             commits += 1
             decisions += commit.is_decision
@@ -130,8 +133,10 @@ def _check_commit(repo: Repository, commit: Commit, state: Any, latest: dict[str
             add(trailer_case, "broken-trailers", f"{action} commit lacks {', '.join(absent)}")
         if recorded and not _is_timestamp(recorded):
             add(trailer_case, "broken-trailers", f"Lcspr-Recorded-At {recorded!r} is not a UTC time like 2026-11-26T14:03:11Z")
-    if repo.config.sign and commit.is_decision and commit.signature not in ("G", "U"):
-        add(trailer_case, "unsigned", f"decision commit is not validly signed (git says {commit.signature or 'N'})")
+    if repo.config.sign and commit.is_decision and commit.signature != "G":
+        code = commit.signature or "N"
+        kind = "unsigned" if code == "N" else "bad-signature"
+        add(trailer_case, kind, f"sign = true, but this decision commit {_SIGNATURE_WORDS.get(code, 'has a signature Git cannot check')} (git log %G? = {code})")
     if commit.is_decision and trailer_case:
         outside = [p for p in commit.paths if not p.startswith(f"cases/{trailer_case}/")]
         if outside:
@@ -217,6 +222,35 @@ def _check_move(repo: Repository, commit: Commit, case_id: str, source: str | No
         if decided_by and decided_by not in allowed:
             add("illegal-step", f"{decided_by} may not decide {source} -> {target} (decided by {', '.join(sorted(allowed))})")
     return found
+
+
+_SIGNATURE_WORDS = {
+    "N": "is not signed",
+    "B": "has a bad signature (the commit was changed after it was signed, or the signature is forged)",
+    "U": "is signed by a key that is not trusted (for SSH: not in gpg.ssh.allowedSignersFile)",
+    "X": "has a good signature that has expired",
+    "Y": "is signed by a key that has expired",
+    "R": "is signed by a revoked key",
+    "E": "has a signature that cannot be checked (its key is missing)",
+}
+
+
+def _check_can_verify(root: Path) -> None:
+    """SSH signatures are checked against gpg.ssh.allowedSignersFile; without it every
+    signature reads as absent, so say what is missing instead of reporting every commit."""
+    def config(key: str) -> str:
+        return gitops.git(root, "config", "--get", key, check=False).stdout.strip()
+
+    if config("gpg.format") != "ssh":
+        return
+    allowed = config("gpg.ssh.allowedSignersFile")
+    if not allowed or not (root / Path(allowed).expanduser()).is_file():
+        raise GitError(
+            "sign = true in lcspr.toml, but the signatures cannot be verified: gpg.ssh.allowedSignersFile "
+            + ("is not set" if not allowed else f"names {allowed}, which does not exist")
+            + ". Point it at the file listing the keys allowed to sign decisions "
+            "(git config gpg.ssh.allowedSignersFile PATH) and run the audit again."
+        )
 
 
 def _hold_previous(data: dict[str, Any]) -> str | None:
