@@ -145,7 +145,7 @@ def _check_commit(repo: Repository, commit: Commit, state: Any, latest: dict[str
 
     moves = []
     for change in commit.changes:
-        after_status, after_data, problem = state(change.after, change.case_id)
+        after_status, _, problem = state(change.after, change.case_id)
         before_states = [state(b, change.case_id) for b in change.before]
         if problem:
             add(change.case_id, "unreadable", problem)
@@ -157,9 +157,9 @@ def _check_commit(repo: Repository, commit: Commit, state: Any, latest: dict[str
             if after_status not in [s for s, _, _ in before_states]:
                 add(change.case_id, "hand-edit", f"the merge set status {after_status!r}, which neither side recorded")
             continue
-        before_status = before_states[0][0] if before_states else None
+        before_status, before_data, _ = before_states[0] if before_states else (None, None, None)
         if before_status != after_status:
-            moves.append((change.case_id, before_status, after_status, after_data or {}))
+            moves.append((change.case_id, before_status, after_status, before_data or {}))
 
     if commit.is_decision and len(moves) > 1:
         add(",".join(m[0] for m in moves), "several-cases",
@@ -167,15 +167,17 @@ def _check_commit(repo: Repository, commit: Commit, state: Any, latest: dict[str
             "a decision records one case")
         # The case the trailers name is still checked; the others were changed without their own decision.
         moves = [m for m in moves if m[0] == trailer_case] or moves[:1]
-    for case_id, source, target, data in moves:
-        found.extend(_check_move(repo, commit, case_id, source, target, data))
+    for case_id, source, target, before in moves:
+        found.extend(_check_move(repo, commit, case_id, source, target, before))
     if commit.is_decision and not moves and action != "init":
         add(trailer_case, "trailers-disagree", f"a {action} commit that changes no case's status")
     return found
 
 
 def _check_move(repo: Repository, commit: Commit, case_id: str, source: str | None, target: str | None,
-                data: dict[str, Any]) -> list[Finding]:
+                before: dict[str, Any]) -> list[Finding]:
+    """Findings on one status change; `before` is case.md's data before the commit
+    (a resume is legal only to the state recorded when the case was put on hold)."""
     workflow = repo.workflow
     action = commit.trailer("Lcspr-Action")
     found = []
@@ -210,7 +212,7 @@ def _check_move(repo: Repository, commit: Commit, case_id: str, source: str | No
         if transition.target == target:
             legal = True
         elif transition.resume and transition.target == ANY_STATE:
-            previous = _hold_previous(data)
+            previous = _hold_previous(before)
             legal = legal or previous == target
     if target not in workflow.states:
         add("illegal-step", f"{target!r} is not a state of the workflow")

@@ -360,3 +360,22 @@ def test_audit_as_json(imported_root):
                       "message": "status changed from referral-received to screening without a decision "
                                  "(no Lcspr trailers)"}],
     }
+
+
+def test_a_resume_to_a_state_the_case_was_not_held_from_is_reported(imported_root):
+    assert run(imported_root, *SCREENING).exit_code == 0
+    assert run(imported_root, "advance", CASE, "on-hold", "--reason", "Trial.", "--on", ON).exit_code == 0
+    # Resume to a later state, rewriting the state it was held from in the same commit.
+    path = case_md(imported_root)
+    path.write_text(path.read_text(encoding="utf-8").replace("previous: screening", "previous: report-drafting"),
+                    encoding="utf-8")
+    set_status(imported_root, "report-drafting")
+    sha = commit_by_hand(imported_root, f"{CASE}: on-hold -> report-drafting\n\nResumed.\n\n"
+                         + trailers(CASE, "on-hold", "report-drafting"), f"cases/{CASE}")
+    code, lines = audit(imported_root)
+    assert code == 1
+    assert lines == [
+        f"{sha[:10]} {CASE}: illegal-step: on-hold -> report-drafting is not a step of the workflow "
+        "(a skipped or illegal step)",
+        f"Audited {count(imported_root)} commit(s), 6 decision(s): 1 finding(s).",
+    ]
