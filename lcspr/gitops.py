@@ -298,5 +298,7 @@ def _commit_failed(done: subprocess.CompletedProcess[str], sign: bool) -> GitErr
 def changed_files(root: Path, folder: Path) -> list[str]:
     """Files under `folder` that differ from HEAD (modified, added, deleted, untracked)."""
     rel = folder.relative_to(root).as_posix()
-    out = git(root, "status", "--porcelain", "--untracked-files=all", "--", rel).stdout
-    return [line[3:] for line in out.splitlines() if line]
+    # -z: names as they are (no quoting of spaces); --no-renames: a moved file is
+    # its new name and its old one, both of which the commit records.
+    out = git(root, "status", "--porcelain", "-z", "--no-renames", "--untracked-files=all", "--", rel).stdout
+    return [record[3:] for record in out.split("\0") if record]

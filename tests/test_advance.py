@@ -343,3 +343,25 @@ def test_next_for_an_unknown_case(examples_root):
     result = run(examples_root, "next", "LIG-2026-030")
     assert result.exit_code == 1
     assert result.output == f"Error: no case LIG-2026-030 in {examples_root / 'cases'}; did you mean LIG-2026-003?\n"
+
+
+def test_included_files_are_named_plainly_even_with_spaces(examples_root):
+    notes = examples_root / "cases/LIG-2026-003/documents/notes for the panel.txt"
+    notes.parent.mkdir()
+    notes.write_text("Agenda item 2.\n", encoding="utf-8")
+    result = run(examples_root, *SCREENING)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1] == (
+        "Also recorded edits in the case folder: cases/LIG-2026-003/documents/notes for the panel.txt"
+    )
+
+
+def test_a_renamed_file_is_listed_by_its_new_name(examples_root):
+    folder = examples_root / "cases/LIG-2026-003"
+    git(examples_root, "mv", "cases/LIG-2026-003/referral.md", "cases/LIG-2026-003/referral-form.md")
+    result = run(examples_root, *SCREENING)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1] == (
+        "Also recorded edits in the case folder: cases/LIG-2026-003/referral-form.md, cases/LIG-2026-003/referral.md"
+    )
+    assert not (folder / "referral.md").exists()
