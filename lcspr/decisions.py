@@ -89,7 +89,7 @@ def _find(repo: Repository, case: Case, target: str) -> Transition:
         close = difflib.get_close_matches(target, list(workflow.states), n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         raise UsageError(f"{target!r} is not a state of the workflow{hint}")
-    legal = sorted({_target(case, t) for t in options} - {None})
+    legal = sorted({_target(case, t) for t in options})
     listing = ", ".join(legal) if legal else "none: it is a final state"
     raise TransitionRefused(f"{case.id} cannot move from {current} to {target}. Legal next states: {listing}.")
 
@@ -113,10 +113,18 @@ def _check_status_unchanged(repo: Repository, case: Case) -> None:
         )
 
 
-def _target(case: Case, transition: Transition) -> str | None:
-    if transition.target == ANY_STATE:
-        return rules.get(case.data, "on_hold.previous")
-    return transition.target
+def _target(case: Case, transition: Transition) -> str:
+    """The state a transition leads to; for a resume, the state the case was held from."""
+    if transition.target != ANY_STATE:
+        return transition.target
+    previous = rules.get(case.data, "on_hold.previous")
+    if not rules.is_set(previous):
+        raise TransitionRefused(
+            f"{case.id} is {case.status} but case.md does not record the state it was held from "
+            "(`on_hold.previous`), so it cannot resume; set `on_hold.previous` to that state by hand, "
+            "commit it, and try again."
+        )
+    return str(previous)
 
 
 def _updates(case: Case, transition: Transition, target: str, on: str, reason: str,
@@ -192,8 +200,6 @@ def options(repo: Repository, case_id: str, on: str | None = None) -> list[Optio
     result = []
     for transition in repo.workflow.transitions_from(case.status):
         target = _target(case, transition)
-        if target is None:
-            continue
         data = _apply(case.data, _updates(case, transition, target, on, "(reason)", {}))
         result.append(Option(target, repo.workflow.title(target), transition.by,
                              missing(repo, case, transition, target, data)))

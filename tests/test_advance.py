@@ -365,3 +365,12 @@ def test_a_renamed_file_is_listed_by_its_new_name(examples_root):
         "Also recorded edits in the case folder: cases/LIG-2026-003/referral-form.md, cases/LIG-2026-003/referral.md"
     )
     assert not (folder / "referral.md").exists()
+
+
+def test_a_case_on_hold_without_its_previous_state_says_how_to_resume(examples_root):
+    add_case(examples_root, "LIG-2026-010", "on-hold", "on_hold:\n  since: 2026-11-02\n  reason: Trial.\n")
+    message = ("Error: LIG-2026-010 is on-hold but case.md does not record the state it was held from "
+               "(`on_hold.previous`), so it cannot resume; set `on_hold.previous` to that state by hand, "
+               "commit it, and try again.\n")
+    assert refuse(examples_root, "advance", "LIG-2026-010", "screening", "--reason", "Trial over.") == message
+    assert refuse(examples_root, "next", "LIG-2026-010") == message
