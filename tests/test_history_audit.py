@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import count, git, head, run
+from conftest import EXAMPLES, count, git, head, run
 from lcspr import gitops
 
 ON = "2026-11-20"
@@ -379,3 +380,38 @@ def test_a_resume_to_a_state_the_case_was_not_held_from_is_reported(imported_roo
         "(a skipped or illegal step)",
         f"Audited {count(imported_root)} commit(s), 6 decision(s): 1 finding(s).",
     ]
+
+
+def test_a_case_folder_made_by_hand_is_imported_where_it_is(records_root):
+    folder = records_root / "cases" / CASE
+    folder.mkdir()
+    (folder / "case.md").write_text(
+        (EXAMPLES / CASE / "case.md").read_text(encoding="utf-8"), encoding="utf-8")
+    result = run(records_root, *SCREENING)
+    assert result.exit_code == 1
+    assert "bring the case in with `lcspr import`" in result.output
+    result = run(records_root, "import", str(folder), "--reason", "Made by hand before lcspr.")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Imported {CASE} into cases/{CASE} (commit {head(records_root)[:10]}).\n"
+    assert git(records_root, "show", "--name-only", "--format=", "HEAD") == f"cases/{CASE}/case.md\n"
+    assert run(records_root, *SCREENING).exit_code == 0
+    assert audit(records_root) == (0, ["Audited 3 commit(s), 2 decision(s): the trail is whole."])
+    # Once in the record, it cannot be imported again.
+    result = run(records_root, "import", str(folder), "--reason", "Again.")
+    assert (result.exit_code, result.output) == (2, f"Error: cases/{CASE} already exists; nothing was imported.\n")
+
+
+def test_an_import_that_does_not_validate_leaves_nothing(records_root, tmp_path):
+    source = tmp_path / "old-system" / CASE
+    shutil.copytree(EXAMPLES / CASE, source)
+    text = (source / "case.md").read_text(encoding="utf-8")
+    (source / "case.md").write_text(text.replace("status: referral-received", "status: limbo"), encoding="utf-8")
+    before = head(records_root)
+    result = run(records_root, "import", str(source), "--reason", "From the old system.")
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        f"Error: {CASE} does not validate, so it was not imported:\ncases/{CASE}/case.md:5: status: 'limbo' is not a known status"
+    )
+    assert head(records_root) == before
+    assert not (records_root / "cases" / CASE).exists()
+    assert git(records_root, "status", "--porcelain", "--untracked-files=all") == ""
