@@ -77,7 +77,6 @@ def _blobs(root: Path) -> Iterator[Any]:
 def audit(repo: Repository) -> AuditReport:
     """Walk the whole history once and report every break in the decision trail."""
     root = repo.root
-    workflow = repo.workflow
     findings: list[Finding] = []
     latest: dict[str, str] = {}  # commit -> latest Lcspr-Recorded-At on its ancestry
     commits = decisions = 0
@@ -167,8 +166,8 @@ def _check_commit(repo: Repository, commit: Commit, state: Any, latest: dict[str
             "a decision records one case")
         # The case the trailers name is still checked; the others were changed without their own decision.
         moves = [m for m in moves if m[0] == trailer_case] or moves[:1]
-    for case_id, source, target, before in moves:
-        found.extend(_check_move(repo, commit, case_id, source, target, before))
+    for case_id, source, target, earlier in moves:
+        found.extend(_check_move(repo, commit, case_id, source, target, earlier))
     if commit.is_decision and not moves and action != "init":
         add(trailer_case, "trailers-disagree", f"a {action} commit that changes no case's status")
     return found
