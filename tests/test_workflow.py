@@ -173,3 +173,19 @@ def test_a_custom_workflow_replaces_the_default(records_root):
     assert "  closed: 2026-11-20\n" in text
     assert count(records_root) == before + 2
     assert run(records_root, "next", "LIG-2026-010").output == "LIG-2026-010 is in a final state.\n"
+
+
+def test_a_workflow_outside_the_repository_is_named_by_its_path(records_root, tmp_path):
+    shared = tmp_path / "shared" / "workflow.yaml"
+    shared.parent.mkdir()
+    shared.write_text(SMALL.replace("    to: triage\n", "    to: triag\n"), encoding="utf-8")
+    with open(records_root / "lcspr.toml", "a", encoding="utf-8") as toml:
+        toml.write(f'\n[overrides]\nworkflow = "{shared}"\n')
+    result = run(records_root, "validate")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: the workflow is not valid:\n"
+        f"{shared}:{line_of(SMALL, 'to: triage')}: transitions[0].to: 'triag' is not a state\n"
+    )
+    shared.write_text(SMALL, encoding="utf-8")
+    assert run(records_root, "validate").exit_code == 0
