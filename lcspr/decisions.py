@@ -53,7 +53,10 @@ class Decision:
 
 
 def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
-    """`--set a.b=value` pairs; the value is read as YAML (strictly: dates stay text)."""
+    """`--set a.b=value` pairs. A value written as a list, a mapping or in quotes
+    (`[a, c]`, `{agency: icb}`, `"..."`) is read as YAML, strictly (dates stay
+    text); true, false, null and whole numbers are those; anything else is the
+    text exactly as written, so a colon or a `#` in a sentence is not taken for YAML."""
     result: dict[str, Any] = {}
     for item in items:
         name, sep, raw = item.partition("=")
@@ -66,12 +69,22 @@ def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
                 "joined by dots, e.g. --set workshop.lead.role=...")
         if name.split(".")[0] in PROTECTED:
             raise UsageError(f"--set {name}: `{name}` is changed only by lcspr itself.")
-        try:
-            value, _ = mdfile.load_yaml(raw, f"--set {name}")
-        except Exception as exc:
-            raise UsageError(f"--set {item!r}: the value is not valid YAML ({exc}).") from None
-        result[name] = value
+        result[name] = _value(item, name, raw)
     return result
+
+
+def _value(item: str, name: str, raw: str) -> Any:
+    text = raw.strip()
+    structured = text[:1] in ("[", "{", '"', "'")
+    try:
+        value, _ = mdfile.load_yaml(raw, f"--set {name}")
+    except Exception as exc:
+        if structured:
+            raise UsageError(f"--set {item!r}: the value is not valid YAML ({exc}).") from None
+        return text
+    if structured or isinstance(value, (bool, int)) or (value is None and text in ("", "~", "null", "Null", "NULL")):
+        return value
+    return value if value == text else text
 
 
 def _find(repo: Repository, case: Case, target: str) -> Transition:

@@ -374,3 +374,32 @@ def test_a_case_on_hold_without_its_previous_state_says_how_to_resume(examples_r
                "commit it, and try again.\n")
     assert refuse(examples_root, "advance", "LIG-2026-010", "screening", "--reason", "Trial over.") == message
     assert refuse(examples_root, "next", "LIG-2026-010") == message
+
+
+@pytest.mark.parametrize("raw, value", [
+    ("2026-12-09", "2026-12-09"),
+    ("[a, c]", ["a", "c"]),
+    ("{agency: icb, role: Designated Nurse}", {"agency": "icb", "role": "Designated Nurse"}),
+    ("true", True),
+    ("12", 12),
+    ("0123", "0123"),
+    ("null", None),
+    ("'quoted: text'", "quoted: text"),
+    ("Concerns: school and CAMHS", "Concerns: school and CAMHS"),
+    ("Head of Service #2", "Head of Service #2"),
+    ("#2 on the agenda", "#2 on the agenda"),
+    ("- not a list", "- not a list"),
+    ("Note: a: b", "Note: a: b"),
+    ("First line\nSecond line", "First line\nSecond line"),
+])
+def test_set_values_are_yaml_only_where_written_as_yaml(raw, value):
+    from lcspr.decisions import parse_assignments
+
+    assert parse_assignments([f"lig_decision.rationale={raw}"]) == {"lig_decision.rationale": value}
+
+
+def test_a_sentence_with_a_colon_is_recorded_as_written(examples_root):
+    result = run(examples_root, *SCREENING, "--set", "lig_decision.rationale=Concerns: school and CAMHS #2")
+    assert result.exit_code == 0, result.output
+    assert 'rationale: "Concerns: school and CAMHS #2"\n' in (
+        examples_root / "cases/LIG-2026-003/case.md").read_text(encoding="utf-8")
