@@ -230,6 +230,7 @@ def record_change(
     head = _head(root)
     staged = _index_entries(root, path)
     snapshot = _Snapshot(folder)
+    text = None
     try:
         write()
         text = message() if callable(message) else message
@@ -243,11 +244,10 @@ def record_change(
         if done.returncode != 0:
             raise _commit_failed(done, sign)
     except BaseException:
-        after = _head(root)
-        if after != head and _parent(root, after) == head:
+        if text is not None and _committed(root, head, text):
             # Interrupted after `git commit` finished: the decision is recorded
             # and the files match it, so there is nothing to put back.
-            return after
+            return _head(root)
         snapshot.restore()
         _restore_index(root, path, staged)
         raise
@@ -258,8 +258,14 @@ def _head(root: Path) -> str:
     return git(root, "rev-parse", "-q", "--verify", "HEAD", check=False).stdout.strip()
 
 
-def _parent(root: Path, commit: str) -> str:
-    return git(root, "rev-parse", "-q", "--verify", f"{commit}^", check=False).stdout.strip()
+def _committed(root: Path, before: str, text: str) -> bool:
+    """Whether HEAD is a new commit on `before` with exactly the message `text`."""
+    after = _head(root)
+    if not after or after == before:
+        return False
+    parent = git(root, "rev-parse", "-q", "--verify", f"{after}^", check=False).stdout.strip()
+    said = git(root, "log", "-1", "--format=%B", after, check=False).stdout
+    return parent == before and said.strip() == text.strip()
 
 
 def _index_entries(root: Path, path: str) -> dict[str, str]:

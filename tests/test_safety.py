@@ -116,6 +116,22 @@ def test_ctrl_c_just_after_the_commit_keeps_the_recorded_decision(examples_root,
     assert "status: screening\n" in (examples_root / "cases" / CASE / "case.md").read_text(encoding="utf-8")
 
 
+def test_a_commit_someone_else_makes_meanwhile_is_not_taken_for_the_decision(busy_case, monkeypatch):
+    def commit_elsewhere_then_interrupt(*args, **kwargs):
+        (busy_case / "minutes.md").write_text("Minutes.\n", encoding="utf-8")
+        git(busy_case, "add", "minutes.md")
+        git(busy_case, "commit", "-q", "-m", "Minutes", "--", "minutes.md")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("lcspr.validation.check_case", commit_elsewhere_then_interrupt)
+    before = snapshot(busy_case)
+    result = run(busy_case, *SCREENING)
+    assert result.exit_code == 130
+    after = snapshot(busy_case)
+    assert git(busy_case, "log", "-1", "--format=%s") == "Minutes\n"
+    assert (after["files"], after["staged"]) == (before["files"], before["staged"])
+
+
 # --- the state of the repository -----------------------------------------------------------
 
 
