@@ -285,3 +285,19 @@ def test_two_processes_deciding_together_make_one_commit_and_one_clear_error(exa
     assert count(examples_root) == before + 1
     assert git(examples_root, "status", "--porcelain") == ""
     assert git(examples_root, "log", "-1", "--format=%s") == f"{CASE}: referral-received -> screening\n"
+
+
+def test_a_new_case_refused_by_a_hook_leaves_no_folder_and_no_index_entry(records_root):
+    hook = records_root / ".git" / "hooks" / "pre-commit"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text("#!/bin/sh\necho 'no new cases today' >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    before = head(records_root)
+    result = run(records_root, "new-case", "--title", "Child E", "--referred-by", "police", "--received", "2026-11-02")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: git commit failed, so nothing was recorded: no new cases today. Fix that and try again.\n"
+    )
+    assert head(records_root) == before
+    assert not (records_root / "cases" / "LIG-2026-001").exists()
+    assert git(records_root, "status", "--porcelain", "--untracked-files=all") == ""
