@@ -265,7 +265,8 @@ def _committed(root: Path, before: str, text: str) -> bool:
         return False
     parent = git(root, "rev-parse", "-q", "--verify", f"{after}^", check=False).stdout.strip()
     said = git(root, "log", "-1", "--format=%B", after, check=False).stdout
-    return parent == before and said.strip() == text.strip()
+    # git commit tidies whitespace (--cleanup=whitespace), so compare the words.
+    return parent == before and said.split() == text.split()
 
 
 def _index_entries(root: Path, path: str) -> dict[str, str]:
@@ -290,7 +291,7 @@ def _restore_index(root: Path, path: str, entries: dict[str, str]) -> None:
 
 def _commit_failed(done: subprocess.CompletedProcess[str], sign: bool) -> GitError:
     said = " ".join((done.stderr or done.stdout).split())
-    if sign and ("sign" in said or "gpg" in said):
+    if sign and any(word in said for word in ("gpg", "signingkey", "to sign", "ssh-keygen")):
         return GitError(
             "sign = true in lcspr.toml, but Git could not sign the commit, so nothing was recorded "
             f"(git said: {said}). Set up commit signing for this repository (gpg.format and "
