@@ -119,13 +119,3 @@ def add_case(root: Path, case_id: str, status: str, extra: str = "", level: str 
     git(root, "add", "--", f"cases/{case_id}")
     git(root, "commit", "-q", "-m", f"Add the fictional case {case_id}", "--", f"cases/{case_id}")
     return folder
-
-
-@pytest.fixture
-def imported_root(records_root: Path) -> Path:
-    """A records repository whose example cases entered the record by `lcspr import`,
-    one commit each, so its decision trail is whole."""
-    for folder in sorted(EXAMPLES.iterdir()):
-        result = run(records_root, "import", str(folder), "--reason", "Cases opened before this repository.")
-        assert result.exit_code == 0, result.output
-    return records_root

@@ -29,6 +29,16 @@ AUDITOR_LOG = (
 )
 
 
+@pytest.fixture
+def imported_root(records_root: Path) -> Path:
+    """A records repository whose example cases entered the record by `lcspr import`,
+    one commit each, so its decision trail is whole."""
+    for folder in sorted(EXAMPLES.iterdir()):
+        result = run(records_root, "import", str(folder), "--reason", "Cases opened before this repository.")
+        assert result.exit_code == 0, result.output
+    return records_root
+
+
 def case_md(root: Path, case: str = CASE) -> Path:
     return root / "cases" / case / "case.md"
 
