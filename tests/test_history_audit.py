@@ -425,3 +425,12 @@ def test_an_import_that_does_not_validate_leaves_nothing(records_root, tmp_path)
     assert head(records_root) == before
     assert not (records_root / "cases" / CASE).exists()
     assert git(records_root, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_a_reason_in_any_script_reads_back_unchanged(imported_root):
+    reason = "Children’s Services and the école agreed — «urgent» review."
+    assert run(imported_root, "advance", CASE, "screening", "--reason", reason,
+               "--set", "agencies_involved=[police]", "--on", ON).exit_code == 0
+    entries = json.loads(run(imported_root, "history", CASE, "--format", "json").output)
+    assert entries[-1]["reason"] == reason
+    assert run(imported_root, "history", CASE).output.splitlines()[-1] == f"    {reason}"
