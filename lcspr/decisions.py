@@ -233,11 +233,13 @@ def advance(
     config = repo.config
     if not reason or not reason.strip():
         raise UsageError("--reason is required and must say why the decision was made.")
+    given = by
     by = by or config.default_role
     if by not in config.roles:
         close = difflib.get_close_matches(by, list(config.roles), n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
-        raise UsageError(f"--by {by!r} is not a role in lcspr.toml (roles: {', '.join(config.roles)}){hint}")
+        where = f"--by {by!r}" if given else f"default_role {by!r} (used when no --by is given)"
+        raise UsageError(f"{where} is not a role in lcspr.toml (roles: {', '.join(config.roles)}){hint}")
     today = today or date.today()
     on = on or today.isoformat()
     if parse_iso_date(on, "--on") > today:

@@ -403,3 +403,14 @@ def test_a_sentence_with_a_colon_is_recorded_as_written(examples_root):
     assert result.exit_code == 0, result.output
     assert 'rationale: "Concerns: school and CAMHS #2"\n' in (
         examples_root / "cases/LIG-2026-003/case.md").read_text(encoding="utf-8")
+
+
+def test_a_default_role_that_is_not_a_role_is_named_as_such(examples_root):
+    toml = examples_root / "lcspr.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('default_role = "secretariat"', 'default_role = "secretariet"'),
+                    encoding="utf-8")
+    assert refuse(examples_root, *SCREENING, code=2) == (
+        "Error: default_role 'secretariet' (used when no --by is given) is not a role in lcspr.toml (roles: "
+        "secretariat, lig-chair, lig, board, safeguarding-partners, local-authority, national-panel, reviewer); "
+        "did you mean secretariat?\n"
+    )
