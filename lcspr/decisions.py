@@ -26,6 +26,8 @@ from lcspr.workflow import ANY_STATE, Requirement, Transition
 
 #: Fields only decisions change; --set may not touch them.
 PROTECTED = {"id", "status"}
+#: In a transition's `sets`, the role that decides (e.g. who approved a report).
+DECIDER = "$by"
 _FIELD = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
 
 
@@ -141,11 +143,11 @@ def _target(case: Case, transition: Transition) -> str:
 
 
 def _updates(case: Case, transition: Transition, target: str, on: str, reason: str,
-             assignments: dict[str, Any]) -> dict[str, Any]:
+             assignments: dict[str, Any], by: str) -> dict[str, Any]:
     """Every case.md field the decision writes, dotted path → value, in writing order."""
     updates: dict[str, Any] = {"status": target}
     updates.update(assignments)
-    updates.update(transition.sets)
+    updates.update({name: by if value == DECIDER else value for name, value in transition.sets.items()})
     for stamp in transition.stamps:
         if transition.hold or transition.resume or not rules.is_set(rules.get(case.data, stamp)):
             updates.setdefault(stamp, on)
@@ -213,7 +215,7 @@ def options(repo: Repository, case_id: str, on: str | None = None) -> list[Optio
     result = []
     for transition in repo.workflow.transitions_from(case.status):
         target = _target(case, transition)
-        data = _apply(case.data, _updates(case, transition, target, on, "(reason)", {}))
+        data = _apply(case.data, _updates(case, transition, target, on, "(reason)", {}, transition.by[0]))
         result.append(Option(target, repo.workflow.title(target), transition.by,
                              missing(repo, case, transition, target, data)))
     return result
@@ -261,7 +263,7 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
         raise TransitionRefused(
             f"{case.id}: {by} may not decide {case.status} -> {target}; it is decided by {', '.join(transition.by)}."
         )
-    updates = _updates(case, transition, target, on, reason, assignments)
+    updates = _updates(case, transition, target, on, reason, assignments, by)
     gaps = missing(repo, case, transition, target, _apply(case.data, updates))
     if gaps:
         raise TransitionRefused(f"{case.id} cannot move to {target}:\n" + "\n".join(f"  - {gap}" for gap in gaps))

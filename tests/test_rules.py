@@ -424,3 +424,13 @@ def test_the_notification_needs_its_date(records_root):
         f"{CASE} cannot move to serious-incident-notified:\n  - case.md is missing `serious_incident.notified`"
     )
     decide(records_root, "serious-incident-notified", "serious_incident.notified=2026-10-05", by="local-authority")
+
+
+# --- approval ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("by", ["lig", "board"])
+def test_the_approval_records_who_approved(records_root, by):
+    add_case(records_root, CASE, "board-approval", level="level-2", files={"report.md": REPORT})
+    decide(records_root, "approved", by=by)
+    assert f"approval:\n  body: {by}\n  date: 2026-11-20\n" in case_text(records_root)
