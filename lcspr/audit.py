@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lcspr import gitops, history, mdfile
+from lcspr.errors import GitError
 from lcspr.history import Commit
 from lcspr.repository import Repository
 from lcspr.workflow import ANY_STATE
@@ -76,7 +77,6 @@ def _blobs(root: Path) -> Iterator[Any]:
 def audit(repo: Repository) -> AuditReport:
     """Walk the whole history once and report every break in the decision trail."""
     root = repo.root
-    workflow = repo.workflow
     findings: list[Finding] = []
     latest: dict[str, str] = {}  # commit -> latest Lcspr-Recorded-At on its ancestry
     commits = decisions = 0
@@ -97,6 +97,8 @@ def audit(repo: Repository) -> AuditReport:
                     parsed[sha] = (None, None, str(exc))
             return parsed[sha]
 
+        if repo.config.sign:
+            _check_can_verify(root)
         for commit in history.walk(root, changes=True, signatures=repo.config.sign):
             commits += 1
             decisions += commit.is_decision
@@ -130,12 +132,19 @@ def _check_commit(repo: Repository, commit: Commit, state: Any, latest: dict[str
             add(trailer_case, "broken-trailers", f"{action} commit lacks {', '.join(absent)}")
         if recorded and not _is_timestamp(recorded):
             add(trailer_case, "broken-trailers", f"Lcspr-Recorded-At {recorded!r} is not a UTC time like 2026-11-26T14:03:11Z")
-    if repo.config.sign and commit.is_decision and commit.signature not in ("G", "U"):
-        add(trailer_case, "unsigned", f"decision commit is not validly signed (git says {commit.signature or 'N'})")
+    if repo.config.sign and commit.is_decision and commit.signature != "G":
+        code = commit.signature or "N"
+        kind = "unsigned" if code == "N" else "bad-signature"
+        add(trailer_case, kind, f"sign = true, but this decision commit {_SIGNATURE_WORDS.get(code, 'has a signature Git cannot check')} (git log %G? = {code})")
+    if commit.is_decision and trailer_case:
+        outside = [p for p in commit.paths if not p.startswith(f"cases/{trailer_case}/")]
+        if outside:
+            add(trailer_case, "trailers-disagree",
+                f"a decision on {trailer_case} also changes {', '.join(outside)}; a decision commit holds only its case's folder")
 
     moves = []
     for change in commit.changes:
-        after_status, after_data, problem = state(change.after, change.case_id)
+        after_status, _, problem = state(change.after, change.case_id)
         before_states = [state(b, change.case_id) for b in change.before]
         if problem:
             add(change.case_id, "unreadable", problem)
@@ -147,21 +156,27 @@ def _check_commit(repo: Repository, commit: Commit, state: Any, latest: dict[str
             if after_status not in [s for s, _, _ in before_states]:
                 add(change.case_id, "hand-edit", f"the merge set status {after_status!r}, which neither side recorded")
             continue
-        before_status = before_states[0][0] if before_states else None
+        before_status, before_data, _ = before_states[0] if before_states else (None, None, None)
         if before_status != after_status:
-            moves.append((change.case_id, before_status, after_status, after_data or {}))
+            moves.append((change.case_id, before_status, after_status, before_data or {}))
 
-    if len(moves) > 1:
-        add(",".join(m[0] for m in moves), "several-cases", "one commit changes the status of " + ", ".join(m[0] for m in moves))
-    for case_id, source, target, data in moves:
-        found.extend(_check_move(repo, commit, case_id, source, target, data))
+    if commit.is_decision and len(moves) > 1:
+        add(",".join(m[0] for m in moves), "several-cases",
+            f"one decision commit changes the status of {', '.join(m[0] for m in moves)}; "
+            "a decision records one case")
+        # The case the trailers name is still checked; the others were changed without their own decision.
+        moves = [m for m in moves if m[0] == trailer_case] or moves[:1]
+    for case_id, source, target, earlier in moves:
+        found.extend(_check_move(repo, commit, case_id, source, target, earlier))
     if commit.is_decision and not moves and action != "init":
         add(trailer_case, "trailers-disagree", f"a {action} commit that changes no case's status")
     return found
 
 
 def _check_move(repo: Repository, commit: Commit, case_id: str, source: str | None, target: str | None,
-                data: dict[str, Any]) -> list[Finding]:
+                before: dict[str, Any]) -> list[Finding]:
+    """Findings on one status change; `before` is case.md's data before the commit
+    (a resume is legal only to the state recorded when the case was put on hold)."""
     workflow = repo.workflow
     action = commit.trailer("Lcspr-Action")
     found = []
@@ -170,7 +185,11 @@ def _check_move(repo: Repository, commit: Commit, case_id: str, source: str | No
         found.append(Finding(commit.sha, case_id, kind, message))
 
     if action not in history.ACTIONS:
-        add("hand-edit", f"status changed from {source} to {target} without a decision (no Lcspr trailers)")
+        if source is None:
+            add("hand-edit", f"case.md added at status {target} without a decision (no Lcspr trailers); "
+                             "cases enter the record with `lcspr new-case` or `lcspr import`")
+        else:
+            add("hand-edit", f"status changed from {source} to {target} without a decision (no Lcspr trailers)")
         return found
     said = (commit.trailer("Lcspr-Case"), commit.trailer("Lcspr-From"), commit.trailer("Lcspr-To"))
     if said[0] != case_id:
@@ -192,7 +211,7 @@ def _check_move(repo: Repository, commit: Commit, case_id: str, source: str | No
         if transition.target == target:
             legal = True
         elif transition.resume and transition.target == ANY_STATE:
-            previous = _hold_previous(data)
+            previous = _hold_previous(before)
             legal = legal or previous == target
     if target not in workflow.states:
         add("illegal-step", f"{target!r} is not a state of the workflow")
@@ -204,6 +223,35 @@ def _check_move(repo: Repository, commit: Commit, case_id: str, source: str | No
         if decided_by and decided_by not in allowed:
             add("illegal-step", f"{decided_by} may not decide {source} -> {target} (decided by {', '.join(sorted(allowed))})")
     return found
+
+
+_SIGNATURE_WORDS = {
+    "N": "is not signed",
+    "B": "has a bad signature (the commit was changed after it was signed, or the signature is forged)",
+    "U": "is signed by a key that is not trusted (for SSH: not in gpg.ssh.allowedSignersFile)",
+    "X": "has a good signature that has expired",
+    "Y": "is signed by a key that has expired",
+    "R": "is signed by a revoked key",
+    "E": "has a signature that cannot be checked (its key is missing)",
+}
+
+
+def _check_can_verify(root: Path) -> None:
+    """SSH signatures are checked against gpg.ssh.allowedSignersFile; without it every
+    signature reads as absent, so say what is missing instead of reporting every commit."""
+    def config(key: str) -> str:
+        return gitops.git(root, "config", "--get", key, check=False).stdout.strip()
+
+    if config("gpg.format") != "ssh":
+        return
+    allowed = config("gpg.ssh.allowedSignersFile")
+    if not allowed or not (root / Path(allowed).expanduser()).is_file():
+        raise GitError(
+            "sign = true in lcspr.toml, but the signatures cannot be verified: gpg.ssh.allowedSignersFile "
+            + ("is not set" if not allowed else f"names {allowed}, which does not exist")
+            + ". Point it at the file listing the keys allowed to sign decisions "
+            "(git config gpg.ssh.allowedSignersFile PATH) and run the audit again."
+        )
 
 
 def _hold_previous(data: dict[str, Any]) -> str | None:

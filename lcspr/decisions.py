@@ -12,19 +12,23 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from lcspr import gitops, mdfile, records, rules
 from lcspr.calendar import parse_iso_date
-from lcspr.errors import TransitionRefused, UsageError, ValidationFailed
+from lcspr.errors import RenderError, TransitionRefused, UsageError, ValidationFailed
 from lcspr.records import Case
 from lcspr.repository import Repository
 from lcspr.workflow import ANY_STATE, Requirement, Transition
 
 #: Fields only decisions change; --set may not touch them.
 PROTECTED = {"id", "status"}
+#: In a transition's `sets`, the role that decides (e.g. who approved a report).
+DECIDER = "$by"
+_FIELD = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
 
 
 @dataclass(frozen=True)
@@ -53,26 +57,45 @@ class Decision:
 
 
 def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
-    """`--set a.b=value` pairs; the value is read as YAML (strictly: dates stay text)."""
+    """`--set a.b=value` pairs. A value written as a list, a mapping or in quotes
+    (`[a, c]`, `{agency: icb}`, `"..."`) is read as YAML, strictly (dates stay
+    text); true, false, null and whole numbers are those; anything else is the
+    text exactly as written, so a colon or a `#` in a sentence is not taken for YAML."""
     result: dict[str, Any] = {}
     for item in items:
         name, sep, raw = item.partition("=")
         name = name.strip()
         if not sep or not name:
             raise UsageError(f"--set {item!r}: write FIELD=VALUE, e.g. --set workshop.date=2026-12-09")
+        if not _FIELD.match(name):
+            raise UsageError(
+                f"--set {item!r}: {name!r} is not a field of case.md; name it with lower-case words "
+                "joined by dots, e.g. --set workshop.lead.role=...")
         if name.split(".")[0] in PROTECTED:
             raise UsageError(f"--set {name}: `{name}` is changed only by lcspr itself.")
-        try:
-            value, _ = mdfile.load_yaml(raw, f"--set {name}")
-        except Exception as exc:
-            raise UsageError(f"--set {item!r}: the value is not valid YAML ({exc}).") from None
-        result[name] = value
+        result[name] = _value(item, name, raw)
     return result
+
+
+def _value(item: str, name: str, raw: str) -> Any:
+    text = raw.strip()
+    structured = text[:1] in ("[", "{", '"', "'")
+    try:
+        value, _ = mdfile.load_yaml(raw, f"--set {name}")
+    except Exception as exc:
+        if structured:
+            raise UsageError(f"--set {item!r}: the value is not valid YAML ({exc}).") from None
+        return text
+    if structured or isinstance(value, (bool, int)) or (value is None and text in ("", "~", "null", "Null", "NULL")):
+        return value
+    return value if value == text else text
 
 
 def _find(repo: Repository, case: Case, target: str) -> Transition:
     current = case.status
     workflow = repo.workflow
+    if target == current:
+        raise TransitionRefused(f"{case.id} is already at {current}; nothing was recorded.")
     options = workflow.transitions_from(current)
     for transition in options:
         if transition.target == target:
@@ -83,23 +106,50 @@ def _find(repo: Repository, case: Case, target: str) -> Transition:
         close = difflib.get_close_matches(target, list(workflow.states), n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         raise UsageError(f"{target!r} is not a state of the workflow{hint}")
-    legal = sorted({_target(case, t) for t in options} - {None})
+    legal = sorted({_target(case, t) for t in options})
     listing = ", ".join(legal) if legal else "none: it is a final state"
     raise TransitionRefused(f"{case.id} cannot move from {current} to {target}. Legal next states: {listing}.")
 
 
-def _target(case: Case, transition: Transition) -> str | None:
-    if transition.target == ANY_STATE:
-        return rules.get(case.data, "on_hold.previous")
-    return transition.target
+def _check_status_unchanged(repo: Repository, case: Case) -> None:
+    """Refuse a case whose status on disk is not the one its last commit recorded:
+    a status changes only by a decision, and the record must say where it came from."""
+    rel = records.relative(repo.config, case.files["case"].path)
+    done = gitops.git(repo.root, "show", f"HEAD:{rel}", check=False)
+    if done.returncode != 0:
+        raise TransitionRefused(
+            f"{rel} is not in Git yet, so there is no recorded state to move from; bring the case in "
+            f"with `lcspr import` (or `lcspr new-case`) first."
+        )
+    committed = mdfile.parse(done.stdout, case.files["case"].path, rel).data.get("status")
+    if str(committed) != case.status:
+        raise TransitionRefused(
+            f"{rel} says `status: {case.status}` but the last recorded decision left {case.id} at "
+            f"{committed}; a status changes only by `lcspr advance`. Put `status: {committed}` back "
+            "and try again."
+        )
+
+
+def _target(case: Case, transition: Transition) -> str:
+    """The state a transition leads to; for a resume, the state the case was held from."""
+    if transition.target != ANY_STATE:
+        return transition.target
+    previous = rules.get(case.data, "on_hold.previous")
+    if not rules.is_set(previous):
+        raise TransitionRefused(
+            f"{case.id} is {case.status} but case.md does not record the state it was held from "
+            "(`on_hold.previous`), so it cannot resume; set `on_hold.previous` to that state by hand, "
+            "commit it, and try again."
+        )
+    return str(previous)
 
 
 def _updates(case: Case, transition: Transition, target: str, on: str, reason: str,
-             assignments: dict[str, Any]) -> dict[str, Any]:
+             assignments: dict[str, Any], by: str) -> dict[str, Any]:
     """Every case.md field the decision writes, dotted path → value, in writing order."""
     updates: dict[str, Any] = {"status": target}
     updates.update(assignments)
-    updates.update(transition.sets)
+    updates.update({name: by if value == DECIDER else value for name, value in transition.sets.items()})
     for stamp in transition.stamps:
         if transition.hold or transition.resume or not rules.is_set(rules.get(case.data, stamp)):
             updates.setdefault(stamp, on)
@@ -154,7 +204,8 @@ def _check(repo: Repository, case: Case, req: Requirement, data: dict[str, Any])
     value = rules.get(source, dotted)
     if req.has_equals:
         if value != req.equals:
-            return [f"{name} `{dotted}` must be {req.equals!r} (it is {value!r})"]
+            now = "not set" if value is None else repr(value)
+            return [f"{name} `{dotted}` must be {req.equals!r} (it is {now})"]
         return []
     return [] if rules.is_set(value) else [f"{name} is missing `{dotted}`"]
 
@@ -173,7 +224,7 @@ def options(repo: Repository, case_id: str, on: str | None = None, today: date |
         target = _target(case, transition)
         if target is None:
             continue
-        data = _apply(case.data, _updates(case, transition, target, on, "(reason)", {}))
+        data = _apply(case.data, _updates(case, transition, target, on, "(reason)", {}, transition.by[0]))
         started, stopped = changes(now, open_deadlines(repo.config, repo.workflow, case, data, target, today))
         result.append(Option(
             target, repo.workflow.title(target), transition.by, missing(repo, case, transition, target, data),
@@ -196,17 +247,19 @@ def advance(
     config = repo.config
     if not reason or not reason.strip():
         raise UsageError("--reason is required and must say why the decision was made.")
+    given = by
     by = by or config.default_role
     if by not in config.roles:
         close = difflib.get_close_matches(by, list(config.roles), n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
-        raise UsageError(f"--by {by!r} is not a role in lcspr.toml (roles: {', '.join(config.roles)}){hint}")
+        where = f"--by {by!r}" if given else f"default_role {by!r} (used when no --by is given)"
+        raise UsageError(f"{where} is not a role in lcspr.toml (roles: {', '.join(config.roles)}){hint}")
     today = today or date.today()
     on = on or today.isoformat()
     if parse_iso_date(on, "--on") > today:
         raise UsageError(f"--on {on} is in the future; a decision is recorded on or after the day it was made.")
-    records.case_folder(config, case_id)
-    with gitops.writing(config.root):
+    folder = records.case_folder(config, case_id)
+    with gitops.writing(config.root, folder):
         # Read under the lock: a second process deciding on the same case sees
         # the first one's commit, never a stale status.
         case = records.read_case(config, case_id)
@@ -216,12 +269,13 @@ def advance(
 def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on: str,
             assignments: dict[str, Any]) -> Decision:
     config = repo.config
+    _check_status_unchanged(repo, case)
     transition = _find(repo, case, target)
     if by not in transition.by:
         raise TransitionRefused(
             f"{case.id}: {by} may not decide {case.status} -> {target}; it is decided by {', '.join(transition.by)}."
         )
-    updates = _updates(case, transition, target, on, reason, assignments)
+    updates = _updates(case, transition, target, on, reason, assignments, by)
     gaps = missing(repo, case, transition, target, _apply(case.data, updates))
     if gaps:
         raise TransitionRefused(f"{case.id} cannot move to {target}:\n" + "\n".join(f"  - {gap}" for gap in gaps))
@@ -243,8 +297,13 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
                 problems,
             )
         if transition.sends:
-            from lcspr.documents import render_for_decision
-
+            try:
+                from lcspr.documents import render_for_decision
+            except ImportError:
+                raise RenderError(
+                    f"{case.status} -> {target} sends {', '.join(transition.sends)} out, but this lcspr "
+                    "cannot render documents (lcspr.documents is not installed), so nothing was recorded."
+                ) from None
             written = render_for_decision(repo, case.id, list(transition.sends))
             sent.extend(records.relative(config, p) for p in written)
 

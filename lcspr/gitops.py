@@ -53,7 +53,8 @@ def git(root: Path, *args: str, input: str | None = None, check: bool = True) ->
             ["git", "-C", str(root), *args],
             input=input,
             capture_output=True,
-            text=True,
+            encoding="utf-8",
+            errors="replace",
             env=git_env(),
         )
     except FileNotFoundError:
@@ -137,8 +138,10 @@ def check_can_write(root: Path, case_folder: Path | None = None) -> None:
 
 
 @contextmanager
-def repository_lock(root: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
-    """Hold lcspr's own lock on the repository (released even if the process dies)."""
+def repository_lock(root: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold lcspr's own lock on the repository (released even if the process dies),
+    waiting up to `wait` seconds (default LOCK_WAIT_SECONDS) for another holder."""
+    wait = LOCK_WAIT_SECONDS if wait is None else wait
     path = git_dir(root) / "lcspr.lock"
     handle = open(path, "a+")
     try:
@@ -196,14 +199,15 @@ class _Snapshot:
 
 
 @contextmanager
-def writing(root: Path) -> Iterator[None]:
+def writing(root: Path, folder: Path | None = None) -> Iterator[None]:
     """Hold the repository for one write: a Git root, a known identity, lcspr's
-    lock, and no merge, rebase or detached HEAD. Read the case inside it, so a
-    decision never rests on what another process changed meanwhile."""
+    lock, and no merge, rebase, detached HEAD or (in `folder`) conflicts. Read
+    the case inside it, so a decision never rests on what another process
+    changed meanwhile."""
     ensure_root(root)
     identity(root)
     with repository_lock(root):
-        check_can_write(root)
+        check_can_write(root, folder)
         yield
 
 
@@ -218,28 +222,90 @@ def record_change(
 
     Returns the new commit's hash. Files already staged elsewhere stay staged and
     out of the commit. On any failure before the commit exists (including
-    Ctrl-C), the folder is restored to the bytes it had before and the error
-    propagates. `message` may be a function, called after `write()`."""
+    Ctrl-C), the folder's files and its entries in Git's index are put back as
+    they were and the error propagates. `message` may be a function, called
+    after `write()`."""
     check_can_write(root, folder)
-    snapshot = _Snapshot(folder)
     path = folder.relative_to(root).as_posix()
+    head = _head(root)
+    staged = _index_entries(root, path)
+    snapshot = _Snapshot(folder)
+    text = None
     try:
         write()
         text = message() if callable(message) else message
         git(root, "add", "-A", "--", path)
-        args = ["commit", "--quiet", "--only", "--no-edit", "--file", "-"]
+        # --cleanup=whitespace: a reason may start a line with '#'; a user's
+        # commit.cleanup=strip must not drop it from the record.
+        args = ["commit", "--quiet", "--only", "--no-edit", "--cleanup=whitespace", "--file", "-"]
         if sign:
             args.append("--gpg-sign")
-        git(root, *args, "--", path, input=text)
+        done = git(root, *args, "--", path, input=text, check=False)
+        if done.returncode != 0:
+            raise _commit_failed(done, sign)
     except BaseException:
+        if text is not None and _committed(root, head, text):
+            # Interrupted after `git commit` finished: the decision is recorded
+            # and the files match it, so there is nothing to put back.
+            return _head(root)
         snapshot.restore()
-        git(root, "reset", "--quiet", "--", path, check=False)
+        _restore_index(root, path, staged)
         raise
-    return git(root, "rev-parse", "HEAD").stdout.strip()
+    return _head(root)
+
+
+def _head(root: Path) -> str:
+    return git(root, "rev-parse", "-q", "--verify", "HEAD", check=False).stdout.strip()
+
+
+def _committed(root: Path, before: str, text: str) -> bool:
+    """Whether HEAD is a new commit on `before` with exactly the message `text`."""
+    after = _head(root)
+    if not after or after == before:
+        return False
+    parent = git(root, "rev-parse", "-q", "--verify", f"{after}^", check=False).stdout.strip()
+    said = git(root, "log", "-1", "--format=%B", after, check=False).stdout
+    # git commit tidies whitespace (--cleanup=whitespace), so compare the words.
+    return parent == before and said.split() == text.split()
+
+
+def _index_entries(root: Path, path: str) -> dict[str, str]:
+    """Git's index entries under `path`: file name -> `mode sha stage`."""
+    out = git(root, "ls-files", "--stage", "-z", "--", path).stdout
+    entries = {}
+    for record in out.split("\0"):
+        if record:
+            meta, _, name = record.partition("\t")
+            entries[name] = meta
+    return entries
+
+
+def _restore_index(root: Path, path: str, entries: dict[str, str]) -> None:
+    """Put Git's index entries under `path` back to `entries` (what was staged before)."""
+    now = _index_entries(root, path)
+    lines = [f"0 {'0' * 40}\t{name}" for name in now if name not in entries]
+    lines += [f"{meta}\t{name}" for name, meta in entries.items() if now.get(name) != meta]
+    if lines:
+        git(root, "update-index", "-z", "--index-info", input="".join(f"{line}\0" for line in lines), check=False)
+
+
+def _commit_failed(done: subprocess.CompletedProcess[str], sign: bool) -> GitError:
+    said = " ".join((done.stderr or done.stdout).split())
+    if sign and any(word in said for word in ("gpg", "signingkey", "to sign", "ssh-keygen")):
+        return GitError(
+            "sign = true in lcspr.toml, but Git could not sign the commit, so nothing was recorded "
+            f"(git said: {said}). Set up commit signing for this repository (gpg.format and "
+            "user.signingkey; see the README) or set sign = false."
+        )
+    if not said:
+        said = f"it exited with status {done.returncode} without saying why; a pre-commit or commit-msg hook may have refused"
+    return GitError(f"git commit failed, so nothing was recorded: {said}. Fix that and try again.")
 
 
 def changed_files(root: Path, folder: Path) -> list[str]:
     """Files under `folder` that differ from HEAD (modified, added, deleted, untracked)."""
     rel = folder.relative_to(root).as_posix()
-    out = git(root, "status", "--porcelain", "--untracked-files=all", "--", rel).stdout
-    return [line[3:] for line in out.splitlines() if line]
+    # -z: names as they are (no quoting of spaces); --no-renames: a moved file is
+    # its new name and its old one, both of which the commit records.
+    out = git(root, "status", "--porcelain", "-z", "--no-renames", "--untracked-files=all", "--", rel).stdout
+    return [record[3:] for record in out.split("\0") if record]

@@ -43,6 +43,7 @@ class Commit:
     trailers: dict[str, list[str]]
     signature: str = ""
     changes: list[Change] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # every path changed (with changes=True)
 
     def trailer(self, key: str) -> str | None:
         values = self.trailers.get(key.lower())
@@ -88,15 +89,17 @@ def walk(root: Path, changes: bool = False, signatures: bool = False) -> Iterato
         subject, body, trailers = split_message(parts[-1])
         commit = Commit(sha, parents.split(), name, email, when, subject, body, trailers, signature)
         if changes:
-            commit.changes = list(_parse_raw(raw))
+            commit.changes = list(_parse_raw(raw, commit.paths))
         yield commit
 
 
-def _parse_raw(raw: str) -> Iterator[Change]:
+def _parse_raw(raw: str, paths: list[str]) -> Iterator[Change]:
+    """The case.md changes of `git log --raw` output; every path changed goes into `paths`."""
     for line in raw.splitlines():
         if not line.startswith(":"):
             continue
         meta, _, path = line.partition("\t")
+        paths.append(path)
         match = _CASE_FILE.match(path)
         if not match:
             continue

@@ -131,12 +131,16 @@ def import_case(repo: Repository, source: Path, reason: str) -> NewCase:
         raise UsageError(f"{source} has no case.md; give the folder of one case (named by its ID).")
     with gitops.writing(config.root):
         folder = config.cases_dir / case_id
-        if folder.exists():
+        # A folder someone made in cases/ by hand is brought into the record where it is.
+        in_place = source == folder.resolve()
+        tracked = folder.exists() and gitops.git(config.root, "ls-files", "--", records.relative(config, folder)).stdout
+        if tracked or (folder.exists() and not in_place):
             raise UsageError(f"{records.relative(config, folder)} already exists; nothing was imported.")
         status = str(mdfile.read(source / records.CASE_FILE).data.get("status", ""))
 
         def write() -> None:
-            shutil.copytree(source, folder)
+            if not in_place:
+                shutil.copytree(source, folder)
             from lcspr.validation import check_case
 
             problems = check_case(repo, case_id)[1]

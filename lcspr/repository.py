@@ -35,7 +35,8 @@ class Repository:
         from lcspr import workflow
 
         path = self.config.workflow_file
-        display = path.relative_to(self.root).as_posix() if path else None
+        # Shown relative to the repository when it lies inside it (errors read `workflow.yaml:12: ...`).
+        display = (path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)) if path else None
         return workflow.load(path, display, validate=self.check)
 
     @cached_property

@@ -58,6 +58,8 @@ def _health_lead(repo: Repository, case: Case, data: dict[str, Any]) -> list[str
     config = repo.config
     lead = get(data, "single_agency.lead_agency")
     health = bool(get(data, "single_agency.health_review")) or lead in config.sectors.get("health", [])
+    if health and not is_set(lead):
+        return [f"a health review is led by the health commissioner: set `single_agency.lead_agency` to {config.health_commissioner}"]
     if health and lead != config.health_commissioner:
         return [
             f"a health review is led by the health commissioner, {config.agency_name(config.health_commissioner)} "

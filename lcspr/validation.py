@@ -132,6 +132,7 @@ def _from_error(shown: str, message: str) -> Problem:
 
 def validate(repo: Repository, case_ids: list[str] | None = None) -> Report:
     """Check the named cases (default: all) in one pass, plus repository-wide checks."""
+    repo.workflow  # the workflow file is checked even when there is no case to check
     ids = list(dict.fromkeys(case_ids or [])) or records.case_ids(repo.config)
     for case_id in case_ids or []:
         records.case_folder(repo.config, case_id)  # UnknownCase, with a suggestion

@@ -82,7 +82,8 @@ def load(path: Path | None = None, display: str | None = None, validate: bool = 
     try:
         data, lines = mdfile.load_yaml(text, display)
     except Exception as exc:  # FileFormatError already names file:line
-        raise WorkflowError(str(exc)) from None
+        # mdfile words its YAML errors for case files' frontmatter.
+        raise WorkflowError(str(exc).replace("the frontmatter is not valid YAML", "not valid YAML")) from None
     if validate:
         _check(data, lines, display)
     return Workflow(
@@ -127,6 +128,10 @@ def _check(data: Any, lines: dict, display: str) -> None:
                 problems.append(f"{display}:{_line(lines, ('transitions', i, 'to'))}: transitions[{i}].to: {t['to']!r} is not a state")
             if (t["to"] == ANY_STATE) != bool(t.get("resume")):
                 problems.append(f"{display}:{_line(lines, ('transitions', i, 'to'))}: transitions[{i}]: `to: \"*\"` goes with `resume: true`, and only with it")
+            level = t.get("sets", {}).get("level")
+            if level is not None and level not in data.get("levels", []):
+                problems.append(f"{display}:{_line(lines, ('transitions', i, 'sets', 'level'))}: transitions[{i}].sets.level: {level!r} is not one of the levels ({', '.join(data.get('levels', []))})")
+        problems.extend(_unknown_rules(data, lines, display))
         levels = set(data.get("levels", []))
         for i, d in enumerate(data.get("deadlines", [])):
             for j, state in enumerate(d.get("stops_at", [])):
@@ -137,6 +142,24 @@ def _check(data: Any, lines: dict, display: str) -> None:
                     problems.append(f"{display}:{_line(lines, ('deadlines', i, 'levels', j))}: deadlines[{i}].levels: {level!r} is not one of the workflow's levels")
     if problems:
         raise WorkflowError("the workflow is not valid:\n" + "\n".join(problems))
+
+
+def _unknown_rules(data: dict, lines: dict, display: str) -> list[str]:
+    """A `rule:` the code does not know would refuse every decision that needs it: say so now."""
+    from lcspr.rules import RULES
+    from lcspr.schemas import dotted
+
+    places = [(("states", name, "requires"), state.get("requires", [])) for name, state in data["states"].items()]
+    places += [(("transitions", i, "requires"), t.get("requires", [])) for i, t in enumerate(data["transitions"])]
+    problems = []
+    for where, requirements in places:
+        for j, req in enumerate(requirements):
+            if "rule" in req and req["rule"] not in RULES:
+                problems.append(
+                    f"{display}:{_line(lines, (*where, j, 'rule'))}: {dotted((*where, j, 'rule'))}: "
+                    f"{req['rule']!r} is not a rule lcspr knows (rules: {', '.join(sorted(RULES))})"
+                )
+    return problems
 
 
 def _line(lines: dict, where: tuple) -> int:

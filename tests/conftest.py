@@ -104,3 +104,44 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch):
     for module in (intake, decisions, deadlines):
         monkeypatch.setattr(module, "date", _FixedDate)
     return FIXED_TODAY
+
+
+def head(root: Path) -> str:
+    """The commit HEAD points at."""
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def count(root: Path) -> int:
+    """How many commits HEAD's history holds."""
+    return int(git(root, "rev-list", "--count", "HEAD"))
+
+
+CASE_MD = """---
+id: {id}
+title: Child D
+status: {status}
+level: {level}
+referred_by: police
+subjects:
+  - pseudonym: Child D
+dates:
+  received: 2026-10-01
+{extra}---
+# {id}: Child D
+
+Notes on a fictional case.
+"""
+
+
+def add_case(root: Path, case_id: str, status: str, extra: str = "", level: str = "null",
+             files: dict[str, str] | None = None) -> Path:
+    """Write a fictional case folder at `status` and commit it by hand (not a decision)."""
+    folder = root / "cases" / case_id
+    (folder / "responses").mkdir(parents=True, exist_ok=True)
+    (folder / "case.md").write_text(CASE_MD.format(id=case_id, status=status, level=level, extra=extra), encoding="utf-8")
+    for name, text in (files or {}).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    git(root, "add", "--", f"cases/{case_id}")
+    git(root, "commit", "-q", "-m", f"Add the fictional case {case_id}", "--", f"cases/{case_id}")
+    return folder
