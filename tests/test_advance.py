@@ -316,7 +316,7 @@ def test_a_decision_that_sends_a_document_commits_it_with_the_decision(examples_
 # --- lcspr next -----------------------------------------------------------------------
 
 
-def test_next_lists_the_legal_states_and_what_each_lacks(examples_root):
+def test_next_lists_the_legal_states_and_what_each_lacks(examples_root, fixed_today):
     result = run(examples_root, "next", "LIG-2026-003")
     assert result.exit_code == 0
     assert result.output == (
@@ -325,17 +325,18 @@ def test_next_lists_the_legal_states_and_what_each_lacks(examples_root):
         "serious-incident-notified (Serious incident notified to the National Panel); decided by local-authority, "
         "secretariat: 1 missing\n"
         "  - case.md is missing `serious_incident.notified`\n"
+        "  stops the deadline: Notify the National Panel of the serious incident\n"
     )
 
 
-def test_next_as_json_has_an_empty_missing_list_when_ready(examples_root):
+def test_next_as_json_has_an_empty_missing_list_when_ready(examples_root, fixed_today):
     result = run(examples_root, "next", "LIG-2026-002", "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.output) == [
         {"state": "report-drafting", "title": "Review report being drafted",
-         "by": ["secretariat", "reviewer", "lig"], "missing": ["report.md is missing"]},
+         "by": ["secretariat", "reviewer", "lig"], "missing": ["report.md is missing"], "starts": [], "stops": []},
         {"state": "on-hold", "title": "On hold (e.g. parallel criminal proceedings)",
-         "by": ["lig", "lig-chair", "secretariat"], "missing": []},
+         "by": ["lig", "lig-chair", "secretariat"], "missing": [], "starts": [], "stops": []},
     ]
 
 

@@ -224,7 +224,9 @@ def test_a_refused_commit_writes_nothing(examples_root):
     hook.chmod(0o755)
     before = state(examples_root)
     result = new_case(examples_root, "--title", "Child D", "--referred-by", "police")
-    assert (result.exit_code, result.output) == (1, "Error: git commit failed: refused by a hook\n")
+    assert (result.exit_code, result.output) == (
+        1, "Error: git commit failed, so nothing was recorded: refused by a hook. Fix that and try again.\n"
+    )
     assert state(examples_root) == before
 
 
