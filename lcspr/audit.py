@@ -22,6 +22,9 @@ from lcspr.repository import Repository
 from lcspr.workflow import ANY_STATE
 
 _NULL = "0" * 40
+#: Actions that record something other than a decision: starting the
+#: repository, and moving a case that two branches opened under one ID.
+_BOOKKEEPING = ("init", "reallocate")
 _REQUIRED_TRAILERS = {
     "new-case": ("Lcspr-Case", "Lcspr-To", "Lcspr-Recorded-At"),
     "import": ("Lcspr-Case", "Lcspr-To", "Lcspr-Recorded-At"),
@@ -124,7 +127,7 @@ def _check_commit(repo: Repository, commit: Commit, state: Any, latest: dict[str
     else:
         latest[sha] = before
 
-    if action is not None and action not in (*history.ACTIONS, "init"):
+    if action is not None and action not in (*history.ACTIONS, *_BOOKKEEPING):
         add(trailer_case, "broken-trailers", f"unknown Lcspr-Action {action!r}")
     if action in _REQUIRED_TRAILERS:
         absent = [k for k in _REQUIRED_TRAILERS[action] if not commit.trailer(k)]
@@ -168,7 +171,7 @@ def _check_commit(repo: Repository, commit: Commit, state: Any, latest: dict[str
         moves = [m for m in moves if m[0] == trailer_case] or moves[:1]
     for case_id, source, target, earlier in moves:
         found.extend(_check_move(repo, commit, case_id, source, target, earlier))
-    if commit.is_decision and not moves and action != "init":
+    if commit.is_decision and not moves and action not in _BOOKKEEPING:
         add(trailer_case, "trailers-disagree", f"a {action} commit that changes no case's status")
     return found
 

@@ -231,6 +231,8 @@ def advance(ctx: click.Context, case_id: str, state: str, reason: str, by: str |
     click.echo(f"{decision.case}: {decision.source} -> {decision.target} (commit {decision.commit[:10]})")
     if decision.included:
         click.echo("Also recorded edits in the case folder: " + ", ".join(decision.included))
+    for agency in decision.requested:
+        click.echo(f"Requested a referral response: cases/{decision.case}/responses/{agency}.md")
     for path in decision.sent:
         click.echo(f"Sent and recorded: {path}")
 

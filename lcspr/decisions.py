@@ -19,7 +19,8 @@ from typing import Any
 
 from lcspr import gitops, mdfile, records, rules
 from lcspr.calendar import parse_iso_date
-from lcspr.errors import RenderError, TransitionRefused, UsageError, ValidationFailed
+from lcspr.errors import TransitionRefused, UsageError, ValidationFailed
+from lcspr.intake import response_skeleton
 from lcspr.records import Case
 from lcspr.repository import Repository
 from lcspr.workflow import ANY_STATE, Requirement, Transition
@@ -54,6 +55,7 @@ class Decision:
     decided_by: str
     included: list[str] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
+    requested: list[str] = field(default_factory=list)
 
 
 def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
@@ -285,8 +287,15 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
     included = gitops.changed_files(config.root, case.folder)
     sent: list[str] = []
 
+    new_data = _apply(case.data, updates)
+    requested = [a for a in new_data.get("agencies_involved") or [] if a not in case.responses()] \
+        if "responses" in transition.requests else []
+
     def write() -> None:
         mdfile.write_atomic(case_md.path, new_text)
+        for agency in requested:
+            path = case.folder / records.RESPONSES_DIR / f"{records.check_agency(config, agency)}.md"
+            mdfile.write_atomic(path, response_skeleton(repo, case.id, agency, on))
         from lcspr.validation import check_case
 
         problems = check_case(repo, case.id)[1]
@@ -297,13 +306,8 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
                 problems,
             )
         if transition.sends:
-            try:
-                from lcspr.documents import render_for_decision
-            except ImportError:
-                raise RenderError(
-                    f"{case.status} -> {target} sends {', '.join(transition.sends)} out, but this lcspr "
-                    "cannot render documents (lcspr.documents is not installed), so nothing was recorded."
-                ) from None
+            from lcspr.documents import render_for_decision
+
             written = render_for_decision(repo, case.id, list(transition.sends))
             sent.extend(records.relative(config, p) for p in written)
 
@@ -316,13 +320,13 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
         ("Lcspr-Decided-On", on),
         ("Lcspr-Recorded-At", gitops.now_utc()),
     ]
-    body = reason
-    if included:
-        body += "\n\nAlso records edits made in the case folder: " + ", ".join(included) + "."
-
     def message() -> str:
-        sent_trailers = [("Lcspr-Sent", path) for path in sent]
-        return gitops.message_with_trailers(f"{case.id}: {case.status} -> {target}", body, trailers + sent_trailers)
+        # What lcspr did besides the status goes in trailers, so the body is the
+        # reason exactly as given.
+        notes = [("Lcspr-Requested", agency) for agency in requested]
+        notes += [("Lcspr-Included", path) for path in included]
+        notes += [("Lcspr-Sent", path) for path in sent]
+        return gitops.message_with_trailers(f"{case.id}: {case.status} -> {target}", reason, trailers + notes)
 
     commit = gitops.record_change(config.root, case.folder, write, message, sign=config.sign)
-    return Decision(case.id, case.status, target, commit, by, included, sent)
+    return Decision(case.id, case.status, target, commit, by, included, sent, requested)

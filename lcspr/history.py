@@ -154,7 +154,7 @@ def entries(root: Path, case_id: str | None = None) -> list[Entry]:
                 decided_by=commit.trailer("Lcspr-Decided-By") or "",
                 recorded_by=commit.committer,
                 recorded_at=recorded_at,
-                reason=commit.body.split("\n\nAlso records edits")[0] or commit.subject,
+                reason=commit.body or commit.subject,
                 commit=commit.sha,
                 sent=tuple(commit.trailers.get("lcspr-sent", [])),
             )

@@ -80,6 +80,7 @@ def new_case(
                 ("Lcspr-Case", case_id),
                 ("Lcspr-Action", "new-case"),
                 ("Lcspr-To", repo.workflow.initial),
+                ("Lcspr-Decided-On", received),
                 ("Lcspr-Recorded-At", gitops.now_utc()),
             ],
         )
@@ -107,6 +108,13 @@ def _scaffold(repo: Repository, case_id: str, folder: Path, values: dict[str, st
             + "\n".join(str(p) for p in problems),
             problems,
         )
+
+
+def response_skeleton(repo: Repository, case_id: str, agency: str, requested: str) -> str:
+    """The text of a new referral-response form for `agency`, requested on `requested`."""
+    values = {"id": case_id, "agency": agency, "requested": requested,
+              "agency_name": repo.config.agency_name(agency)}
+    return _fill(_skeleton(repo, "response.md"), values, values)
 
 
 def _fill(template: Template, values: dict[str, str], plain: dict[str, str]) -> str:

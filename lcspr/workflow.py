@@ -38,6 +38,7 @@ class Transition:
     stamps: tuple[str, ...] = ()
     sends: tuple[str, ...] = ()
     requires: tuple[Requirement, ...] = ()
+    requests: tuple[str, ...] = ()
     hold: bool = False
     resume: bool = False
 
@@ -99,6 +100,7 @@ def load(path: Path | None = None, display: str | None = None, validate: bool = 
                 sets=dict(t.get("sets", {})),
                 stamps=tuple(t.get("stamps", [])),
                 sends=tuple(t.get("sends", [])),
+                requests=tuple(t.get("requests", [])),
                 requires=tuple(_requirement(r) for r in t.get("requires", [])),
                 hold=bool(t.get("hold", False)),
                 resume=bool(t.get("resume", False)),

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-import types
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -159,13 +157,32 @@ def test_a_case_not_yet_in_git_is_refused(examples_root):
     )
 
 
-def test_a_decision_that_sends_a_document_needs_the_documents_module(examples_root, monkeypatch):
-    monkeypatch.setitem(sys.modules, "lcspr.documents", None)  # as if it were not installed
-    assert refuse(examples_root, "advance", "LIG-2026-001", "board-approval", "--reason", "Draft complete.",
-                  "--by", "reviewer") == (
-        "Error: report-drafting -> board-approval sends report out, but this lcspr cannot render documents "
-        "(lcspr.documents is not installed), so nothing was recorded.\n"
-    )
+def test_a_decision_that_sends_the_report_commits_the_rendered_document(examples_root):
+    result = run(examples_root, "advance", "LIG-2026-001", "board-approval", "--reason", "Draft complete.",
+                 "--by", "reviewer", "--on", ON)
+    assert result.exit_code == 0, result.output
+    sent = "cases/LIG-2026-001/documents/LIG-2026-001-review-report.docx"
+    assert result.output.splitlines()[-1] == f"Sent and recorded: {sent}"
+    assert sent in git(examples_root, "show", "--name-only", "--format=", "HEAD").split()
+    assert f"\nLcspr-Sent: {sent}\n" in git(examples_root, "log", "-1", "--format=%B")
+    assert status(examples_root) == ""
+
+
+def test_a_report_that_cannot_be_rendered_stops_the_decision(examples_root):
+    report = examples_root / "cases/LIG-2026-001/report.md"
+    text = report.read_text(encoding="utf-8")
+    report.write_text(text[: text.index("## Findings")], encoding="utf-8")
+    git(examples_root, "commit", "-q", "-am", "Findings removed for redrafting")
+    before = head(examples_root)
+    case_md = (examples_root / "cases/LIG-2026-001/case.md").read_bytes()
+    result = run(examples_root, "advance", "LIG-2026-001", "board-approval", "--reason", "Draft complete.",
+                 "--by", "reviewer", "--on", ON)
+    assert result.exit_code == 1
+    assert "Findings" in result.output and "Traceback" not in result.output
+    assert head(examples_root) == before
+    assert (examples_root / "cases/LIG-2026-001/case.md").read_bytes() == case_md
+    assert not (examples_root / "cases/LIG-2026-001/documents").exists()
+    assert status(examples_root) == ""
 
 
 # --- a decision recorded -------------------------------------------------------------------
@@ -176,7 +193,11 @@ def test_a_decision_is_one_commit_with_the_designed_message_and_trailers(example
     result = run(examples_root, *SCREENING)
     assert result.exit_code == 0, result.output
     commit = head(examples_root)
-    assert result.output == f"LIG-2026-003: referral-received -> screening (commit {commit[:10]})\n"
+    assert result.output == (
+        f"LIG-2026-003: referral-received -> screening (commit {commit[:10]})\n"
+        "Requested a referral response: cases/LIG-2026-003/responses/police.md\n"
+        "Requested a referral response: cases/LIG-2026-003/responses/acute-trust.md\n"
+    )
     assert count(examples_root) == before + 1
     message = git(examples_root, "log", "-1", "--format=%B")
     assert re.fullmatch(
@@ -188,13 +209,34 @@ def test_a_decision_is_one_commit_with_the_designed_message_and_trailers(example
         r"Lcspr-To: screening\n"
         r"Lcspr-Decided-By: secretariat\n"
         r"Lcspr-Decided-On: 2026-11-20\n"
-        r"Lcspr-Recorded-At: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n\n",
+        r"Lcspr-Recorded-At: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n"
+        r"Lcspr-Requested: police\n"
+        r"Lcspr-Requested: acute-trust\n\n",
         message,
     ), message
     # Git itself reads the trailers.
     trailers = git(examples_root, "log", "-1", "--format=%(trailers:key=Lcspr-To,valueonly)")
     assert trailers == "screening\n\n"
-    assert git(examples_root, "show", "--name-only", "--format=", "HEAD") == "cases/LIG-2026-003/case.md\n"
+    assert git(examples_root, "show", "--name-only", "--format=", "HEAD").split() == [
+        "cases/LIG-2026-003/case.md",
+        "cases/LIG-2026-003/responses/acute-trust.md",
+        "cases/LIG-2026-003/responses/police.md",
+    ]
+
+
+def test_screening_requests_a_response_form_from_each_agency_without_one(examples_root):
+    assert run(examples_root, *SCREENING).exit_code == 0
+    form = examples_root / "cases/LIG-2026-003/responses/police.md"
+    text = form.read_text(encoding="utf-8")
+    assert text.startswith("---\ncase: LIG-2026-003\nagency: police\n")
+    assert "\nrequested: 2026-11-20\n" in text
+    assert "## Learning for the agency" in text
+    assert run(examples_root, "validate", "LIG-2026-003").exit_code == 0
+    # Its deadline runs from the request until the agency fills in `date`.
+    shown = json.loads(run(examples_root, "show", "LIG-2026-003", "--format", "json").output)
+    assert {(d["deadline"], d["agency"]) for d in shown["deadlines"]} >= {
+        ("referral-response", "police"), ("referral-response", "acute-trust"),
+    }
 
 
 def test_the_diff_changes_only_the_status_and_the_fields_written(examples_root):
@@ -228,11 +270,19 @@ def test_uncommitted_edits_in_the_case_folder_are_recorded_and_listed(examples_r
     assert result.output.splitlines()[1] == (
         "Also recorded edits in the case folder: cases/LIG-2026-003/referral.md, cases/LIG-2026-003/responses/police.md"
     )
-    assert "\n\nAlso records edits made in the case folder: cases/LIG-2026-003/referral.md, " \
-           "cases/LIG-2026-003/responses/police.md.\n\n" in git(examples_root, "log", "-1", "--format=%B")
-    assert git(examples_root, "show", "--name-only", "--format=", "HEAD").split() == [
-        "cases/LIG-2026-003/case.md", "cases/LIG-2026-003/referral.md", "cases/LIG-2026-003/responses/police.md",
+    # The reviewer's police.md is kept; only the missing form is requested.
+    assert result.output.splitlines()[2:] == [
+        "Requested a referral response: cases/LIG-2026-003/responses/acute-trust.md"
     ]
+    message = git(examples_root, "log", "-1", "--format=%B")
+    assert "\nLcspr-Included: cases/LIG-2026-003/referral.md\n" \
+           "Lcspr-Included: cases/LIG-2026-003/responses/police.md\n" in message
+    assert git(examples_root, "show", "--name-only", "--format=", "HEAD").split() == [
+        "cases/LIG-2026-003/case.md", "cases/LIG-2026-003/referral.md",
+        "cases/LIG-2026-003/responses/acute-trust.md", "cases/LIG-2026-003/responses/police.md",
+    ]
+    assert (examples_root / "cases/LIG-2026-003/responses/police.md").read_text(encoding="utf-8").endswith(
+        "## Concerns\n")
     assert status(examples_root) == ""
 
 
@@ -243,7 +293,8 @@ def test_files_staged_elsewhere_stay_staged_and_out_of_the_commit(examples_root)
     git(examples_root, "add", "minutes.md", "cases/LIG-2026-002/case.md")
     staged = git(examples_root, "diff", "--cached", "--name-status")
     assert run(examples_root, *SCREENING).exit_code == 0
-    assert git(examples_root, "show", "--name-only", "--format=", "HEAD") == "cases/LIG-2026-003/case.md\n"
+    assert all(path.startswith("cases/LIG-2026-003/")
+               for path in git(examples_root, "show", "--name-only", "--format=", "HEAD").split())
     assert git(examples_root, "diff", "--cached", "--name-status") == staged
     assert staged == "M\tcases/LIG-2026-002/case.md\nA\tminutes.md\n"
 
@@ -288,29 +339,6 @@ def test_on_hold_records_the_state_left_and_resumes_only_to_it(examples_root):
     assert "status: partnership-workshop\n" in text
     assert "  resumed: 2026-11-20\n" in text
     assert git(examples_root, "log", "-1", "--format=%s") == "LIG-2026-002: on-hold -> partnership-workshop\n"
-
-
-def test_a_decision_that_sends_a_document_commits_it_with_the_decision(examples_root, monkeypatch):
-    fake = types.ModuleType("lcspr.documents")
-
-    def render_for_decision(repo, case_id, kinds):
-        path = repo.root / "cases" / case_id / "documents" / "review-report.docx"
-        path.parent.mkdir(exist_ok=True)
-        path.write_bytes(b"rendered report")
-        return [path]
-
-    fake.render_for_decision = render_for_decision
-    monkeypatch.setitem(sys.modules, "lcspr.documents", fake)
-    result = run(examples_root, "advance", "LIG-2026-001", "board-approval", "--reason", "Draft complete.",
-                 "--by", "reviewer", "--on", ON)
-    assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[1] == "Sent and recorded: cases/LIG-2026-001/documents/review-report.docx"
-    assert git(examples_root, "show", "--name-only", "--format=", "HEAD").split() == [
-        "cases/LIG-2026-001/case.md", "cases/LIG-2026-001/documents/review-report.docx",
-    ]
-    assert git(examples_root, "log", "-1", "--format=%(trailers:key=Lcspr-Sent,valueonly)") == (
-        "cases/LIG-2026-001/documents/review-report.docx\n\n"
-    )
 
 
 # --- lcspr next -----------------------------------------------------------------------
