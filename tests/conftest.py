@@ -14,6 +14,10 @@ from click.testing import CliRunner, Result
 
 PROJECT = Path(__file__).resolve().parent.parent
 EXAMPLES = PROJECT / "cases"
+#: The example cases the behaviour tests start from: this year's three, at the
+#: stages decisions are still made from. The closed and completed examples of
+#: 2025 are checked by the tests that validate, import and render every example.
+WORKING_EXAMPLES = sorted(EXAMPLES.glob("LIG-2026-*"))
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +60,8 @@ def records_root(tmp_path: Path) -> Path:
 @pytest.fixture
 def examples_root(records_root: Path) -> Path:
     """A records repository holding the fictional example cases, committed."""
-    shutil.copytree(EXAMPLES, records_root / "cases", dirs_exist_ok=True)
+    for folder in WORKING_EXAMPLES:
+        shutil.copytree(folder, records_root / "cases" / folder.name)
     git(records_root, "add", "cases")
     git(records_root, "commit", "-q", "-m", "Import the fictional example cases")
     return records_root

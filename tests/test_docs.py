@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from conftest import EXAMPLES, PROJECT, run
+from conftest import EXAMPLES, WORKING_EXAMPLES, PROJECT, run
 from lcspr.cli import cli
 
 README = (PROJECT / "README.md").read_text(encoding="utf-8")
@@ -30,7 +30,7 @@ def test_the_readme_shows_both_set_up_commands():
 
 
 def test_the_auditors_git_one_liner_works(records_root):
-    for folder in sorted(EXAMPLES.iterdir()):
+    for folder in WORKING_EXAMPLES:
         assert run(records_root, "import", str(folder), "--reason", "Fictional examples.").exit_code == 0
     result = run(records_root, "advance", "LIG-2026-003", "screening", "--reason", "Forms requested.",
                  "--set", "agencies_involved=[gp]", "--on", "2026-11-25")

@@ -504,3 +504,21 @@ def test_blocks_of_a_rendered_document_hold_no_template_tags(examples_root: Path
     for kind in ("referral", "report"):
         text = " ".join(str(b) for b in blocks(render_one(examples_root, kind)))
         assert "{{" not in text and "{%" not in text
+
+
+@pytest.mark.parametrize("case_id", sorted(p.name for p in (Path(__file__).parent.parent / "cases").glob("LIG-*")))
+def test_every_example_renders_every_document_it_has(records_root: Path, case_id: str) -> None:
+    """Every fictional example, at whatever stage, fills each form it has the files for."""
+    from conftest import EXAMPLES
+
+    shutil.copytree(EXAMPLES / case_id, records_root / "cases" / case_id)
+    repo = fresh(records_root)
+    case_folder = records_root / "cases" / case_id
+    kinds = ["referral"] + (["response"] if any((case_folder / "responses").glob("*.md")) else [])
+    kinds += ["report"] if (case_folder / "report.md").exists() else []
+    written = [path for kind in kinds for path in documents.render(repo, case_id, kind)]
+    assert written
+    for path in written:
+        text = "\n".join(paragraphs(path))
+        assert header_footer(path)["header"][-1].endswith(f"\t{case_id}")
+        assert "{{" not in text and "{%" not in text

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, count, git, head, run
+from conftest import EXAMPLES, WORKING_EXAMPLES, count, git, head, run
 from lcspr import gitops
 
 ON = "2026-11-20"
@@ -33,7 +33,7 @@ AUDITOR_LOG = (
 def imported_root(records_root: Path) -> Path:
     """A records repository whose example cases entered the record by `lcspr import`,
     one commit each, so its decision trail is whole."""
-    for folder in sorted(EXAMPLES.iterdir()):
+    for folder in WORKING_EXAMPLES:
         result = run(records_root, "import", str(folder), "--reason", "Cases opened before this repository.")
         assert result.exit_code == 0, result.output
     return records_root

@@ -127,7 +127,7 @@ def test_the_project_settings_are_valid():
 
 def test_the_project_checkout_validates():
     result = run(PROJECT, "validate")
-    assert (result.exit_code, result.output) == (0, "3 case(s) valid.\n")
+    assert (result.exit_code, result.output) == (0, "6 case(s) valid.\n")
 
 
 def test_the_examples_cover_the_stages_and_the_fields(examples):
@@ -148,6 +148,47 @@ def test_the_examples_cover_the_stages_and_the_fields(examples):
                         ("case", "lig_decision"), ("referral", "criteria"), ("response", "involvement"),
                         ("report", "recommendations"), ("report", "terms_of_reference")]:
         assert (kind, field) in used, f"no example uses {kind} {field}"
+
+
+def _schema_paths(schema: dict, prefix: tuple = ()) -> set[tuple]:
+    """Every property path a schema defines inline (through properties and items)."""
+    found = set()
+    for name, sub in schema.get("properties", {}).items():
+        found.add(prefix + (name,))
+        found |= _schema_paths(sub, prefix + (name,))
+        if isinstance(sub.get("items"), dict):
+            found |= _schema_paths(sub["items"], prefix + (name,))
+    return found
+
+
+def _data_paths(data, prefix: tuple = ()) -> set[tuple]:
+    found = set()
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found.add(prefix + (key,))
+            found |= _data_paths(value, prefix + (key,))
+    elif isinstance(data, list):
+        for item in data:
+            found |= _data_paths(item, prefix)
+    return found
+
+
+@pytest.mark.parametrize("kind, schema, pattern", [
+    ("case", "case.schema.json", "*/case.md"),
+    ("referral", "referral.schema.json", "*/referral.md"),
+    ("response", "referral-response.schema.json", "*/responses/*.md"),
+    ("report", "review-report.schema.json", "*/report.md"),
+])
+def test_every_field_is_used_by_some_example(kind, schema, pattern):
+    """The examples exercise every field their schema defines, so the demo, the
+    documents and the tests see each one."""
+    from lcspr import mdfile
+
+    used = set()
+    for path in (PROJECT / "cases").glob(pattern):
+        used |= _data_paths(mdfile.read(path).data)
+    unused = sorted(".".join(p) for p in _schema_paths(load(SCHEMA_DIR / schema)) - used)
+    assert unused == [], f"no example {kind} file uses: {', '.join(unused)}"
 
 
 def test_the_examples_hold_no_real_names():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, count, git, head, run
+from conftest import EXAMPLES, WORKING_EXAMPLES, count, git, head, run
 
 pytestmark = pytest.mark.skipif(
     shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed, so there is no SSH key to sign with"
@@ -50,7 +50,7 @@ def signing_root(records_root: Path, tmp_path: Path) -> Path:
     git(records_root, "config", "gpg.ssh.allowedSignersFile", str(allowed))
     set_sign(records_root, True)
     git(records_root, "commit", "-q", "-m", "Sign decisions", "lcspr.toml")
-    for folder in sorted(EXAMPLES.iterdir()):
+    for folder in WORKING_EXAMPLES:
         assert run(records_root, "import", str(folder), "--reason", "Cases opened before this repository.").exit_code == 0
     return records_root
 
