@@ -42,7 +42,7 @@ REPORT_SECTIONS: dict[str, str] = {
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 
-AGE_BANDS = {
+AGE_BANDS: dict[Any, str] = {
     "unborn": "Unborn",
     "under-1": "Under 1 year",
     "1-4": "1 to 4 years",
@@ -50,9 +50,9 @@ AGE_BANDS = {
     "11-15": "11 to 15 years",
     "16-17": "16 or 17 years",
 }
-INCIDENT_KINDS = {"death": "Death", "serious-harm": "Serious harm"}
-ABUSE_OR_NEGLECT = {"known": "Known", "suspected": "Suspected"}
-REG11_CRITERIA = {
+INCIDENT_KINDS: dict[Any, str] = {"death": "Death", "serious-harm": "Serious harm"}
+ABUSE_OR_NEGLECT: dict[Any, str] = {"known": "Known", "suspected": "Suspected"}
+REG11_CRITERIA: dict[Any, str] = {
     "a": "(a) highlights or may highlight improvements needed, including ones identified before",
     "b": "(b) highlights or may highlight recurrent themes",
     "c": "(c) raises concerns about two or more agencies working together",
@@ -66,7 +66,7 @@ LEVELS = {
     "level-4": "Level 4: national review",
     "no-further-action": "No further action",
 }
-PRACTITIONER_EVENTS = {
+PRACTITIONER_EVENTS: dict[Any, str] = {
     "practitioner-meeting": "Practitioner meeting",
     "multi-agency-workshop": "Multi-agency workshop",
 }
@@ -342,7 +342,7 @@ def strip_title(body: str) -> str:
 
     tokens = MarkdownIt("commonmark").parse(body)
     first = next((t for t in tokens if t.level == 0 and t.map is not None), None)
-    if first is None or first.type != "heading_open" or first.tag != "h1":
+    if first is None or first.map is None or first.type != "heading_open" or first.tag != "h1":
         return body
     return "".join(body.splitlines(keepends=True)[first.map[1]:]).lstrip("\n")
 
@@ -373,11 +373,12 @@ def _reviewer(config: Config, data: dict[str, Any]) -> Fields:
     single = data.get("single_agency") or {}
     if reviewer:
         kind = reviewer.get("kind")
-        appointment = {
+        appointments: dict[Any, str] = {
             "independent": "Externally commissioned Independent Reviewer",
             "partnership-agency": "From a partnership agency: "
             + (config.agency_name(reviewer["agency"]) if reviewer.get("agency") else NOT_RECORDED),
-        }.get(kind, NOT_RECORDED)
+        }
+        appointment = appointments.get(kind, NOT_RECORDED)
         return Fields("report.reviewer", {
             "role": _text(reviewer.get("role")),
             "appointment": appointment,
@@ -425,7 +426,7 @@ def _approval(config: Config, data: dict[str, Any]) -> str:
     approval = data.get("approval") or {}
     if not approval.get("date"):
         return "Not yet approved"
-    bodies = {
+    bodies: dict[Any, str] = {
         "lig": config.roles.get("lig", "Learning and Inquiry Group"),
         "board": config.roles.get("board", "Main Board"),
         "agency": "the agency's own management",

@@ -35,9 +35,9 @@ _BOUNDARY = re.compile(r"^-{3,}[ \t]*\r?$", re.MULTILINE)
 _BOM = "\ufeff"
 
 
-def _with_strict_types(base: type) -> type:
+def _with_strict_types(base: Any) -> Any:
     """A loader class on `base` that resolves only true/false, null and plain integers."""
-    loader = type(f"Strict{base.__name__}", (base,), {"yaml_implicit_resolvers": {}})
+    loader: Any = type(f"Strict{base.__name__}", (base,), {"yaml_implicit_resolvers": {}})
     loader.add_implicit_resolver(
         "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
     )
@@ -302,7 +302,7 @@ def _is_empty(node: yaml.Node) -> bool:
     """`key:`, `key: ~`, `key: null`, `key: {}` or `key: []`: nothing under it yet."""
     if isinstance(node, yaml.ScalarNode):
         return node.tag == _NULL
-    return bool(node.flow_style) and not node.value
+    return bool(getattr(node, "flow_style", False)) and not node.value
 
 
 def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node | None]:
@@ -351,7 +351,7 @@ def _replace(
         return text[:start] + yaml_inline(value) + nl + text[stop:]
     if isinstance(node, yaml.ScalarNode) and not isinstance(value, (list, dict)):
         return text[:start] + yaml_scalar(value, node.style) + text[base + node.end_mark.index :]
-    if isinstance(node, yaml.ScalarNode) or node.flow_style:
+    if isinstance(node, yaml.ScalarNode) or getattr(node, "flow_style", False):
         return text[:start] + yaml_inline(value) + text[base + node.end_mark.index :]
     if key is None:
         raise FileFormatError(
@@ -411,9 +411,10 @@ def yaml_scalar(value: Any, style: str | None = None) -> str:
 def _reads_as_text(plain: str) -> bool:
     """True when `plain`, unquoted, is text to lcspr and to any YAML 1.1 reader too
     (`no`, `yes`, `on`, `01234`, `0x1F` are not); ISO dates are written plain by design."""
-    if yaml.compose(plain, Loader=_StrictLoader).tag != _STR:
+    strict, general = yaml.compose(plain, Loader=_StrictLoader), yaml.compose(plain, Loader=yaml.SafeLoader)
+    if strict is None or general is None or strict.tag != _STR:
         return False
-    return yaml.compose(plain, Loader=yaml.SafeLoader).tag in (_STR, "tag:yaml.org,2002:timestamp")
+    return general.tag in (_STR, "tag:yaml.org,2002:timestamp")
 
 
 def yaml_inline(value: Any) -> str:

@@ -157,8 +157,8 @@ def _allocated_twice(repo: Repository, ids: set[str]) -> list[Problem]:
     ).stdout
     opened: dict[str, list[str]] = {}
     moved: dict[str, int] = {}
-    for line in out.splitlines():
-        parts = line.split("\x00")
+    for entry in out.splitlines():
+        parts = entry.split("\x00")
         if len(parts) != 3:
             continue
         case_id, action = parts[1].strip(), parts[2].strip()
