@@ -11,7 +11,6 @@ decided, when and why.
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +18,7 @@ from typing import Any
 
 from lcspr import gitops, mdfile, records, rules
 from lcspr.calendar import parse_iso_date
-from lcspr.errors import TransitionRefused, UsageError, ValidationFailed
+from lcspr.errors import TransitionRefused, UsageError, ValidationFailed, did_you_mean
 from lcspr.intake import response_skeleton
 from lcspr.records import Case
 from lcspr.repository import Repository
@@ -105,8 +104,7 @@ def _find(repo: Repository, case: Case, target: str) -> Transition:
         if transition.resume and transition.target == ANY_STATE and target == rules.get(case.data, "on_hold.previous"):
             return transition
     if target not in workflow.states:
-        close = difflib.get_close_matches(target, list(workflow.states), n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
+        hint = did_you_mean(target, workflow.states, quoted=False)
         raise UsageError(f"{target!r} is not a state of the workflow{hint}")
     legal = sorted({_target(case, t) for t in options})
     listing = ", ".join(legal) if legal else "none: it is a final state"
@@ -252,8 +250,7 @@ def advance(
     given = by
     by = by or config.default_role
     if by not in config.roles:
-        close = difflib.get_close_matches(by, list(config.roles), n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
+        hint = did_you_mean(by, config.roles, quoted=False)
         where = f"--by {by!r}" if given else f"default_role {by!r} (used when no --by is given)"
         raise UsageError(f"{where} is not a role in lcspr.toml (roles: {', '.join(config.roles)}){hint}")
     today = today or date.today()

@@ -86,15 +86,6 @@ def core_properties(document: "Document") -> dict[str, str]:
     return {CORE_NAMES.get(e.tag, e.tag): (e.text or "") for e in root}
 
 
-def app_properties(document: "Document") -> dict[str, str]:
-    """The extended properties (Company, Application, ...) as text."""
-    part = _part(document, APP_PART, create=False)
-    if part is None:
-        return {}
-    root = etree.fromstring(part.blob)
-    return {etree.QName(e).localname: (e.text or "") for e in root if len(e) == 0}
-
-
 def _set_app_properties(document: "Document", values: dict[str, str]) -> None:
     """Set elements of docProps/app.xml (python-docx has no API for it)."""
     part = _part(document, APP_PART, create=False)

@@ -8,6 +8,17 @@ escape to a user.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
+
+def did_you_mean(value: str, known: Iterable[str], *, quoted: bool = True, cutoff: float = 0.6) -> str:
+    """`; did you mean 'x'?` naming the closest of `known`, or "" when none is close."""
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=cutoff)
+    if not close:
+        return ""
+    return f"; did you mean {close[0]!r}?" if quoted else f"; did you mean {close[0]}?"
+
 
 class LcsprError(Exception):
     """Base of every error lcspr reports to a user."""

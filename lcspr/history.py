@@ -19,7 +19,6 @@ from lcspr import gitops
 ACTIONS = ("new-case", "advance", "import")
 _TRAILER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*): ?(.*)$")
 _CASE_FILE = re.compile(r"^cases/([^/]+)/case\.md$")
-_NULL_SHA = "0" * 40
 
 
 @dataclass

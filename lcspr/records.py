@@ -6,14 +6,13 @@ and report.md, each Markdown with YAML frontmatter.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lcspr import mdfile
 from lcspr.config import Config
-from lcspr.errors import InvalidName, UnknownAgency, UnknownCase
+from lcspr.errors import InvalidName, UnknownAgency, UnknownCase, did_you_mean
 from lcspr.mdfile import MarkdownFile
 
 CASE_ID = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]{0,11})-(?P<year>[0-9]{4})-(?P<number>[0-9]{3,})$")
@@ -77,9 +76,7 @@ def check_agency(config: Config, agency: str) -> str:
 
 
 def _closest(value: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(value, known, n=1, cutoff=0.5)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f" (known: {', '.join(known)}){hint}"
+    return f" (known: {', '.join(known)}){did_you_mean(value, known, cutoff=0.5)}"
 
 
 def case_ids(config: Config) -> list[str]:
@@ -100,10 +97,10 @@ def case_folder(config: Config, case_id: str) -> Path:
     if CASE_ID.match(case_id) and (folder / CASE_FILE).is_file():
         return folder
     known = case_ids(config)
-    close = difflib.get_close_matches(case_id, known, n=1, cutoff=0.6)
-    if not close:
+    hint = did_you_mean(case_id, known, quoted=False)
+    if not hint:
         check_case_id(case_id)  # a malformed ID: say how one is written
-    hint = f"; did you mean {close[0]}?" if close else ("; `lcspr list` shows the cases" if known else "")
+        hint = "; `lcspr list` shows the cases" if known else ""
     raise UnknownCase(f"no case {case_id} in {config.cases_dir}{hint}")
 
 
@@ -135,13 +132,6 @@ def read_case(config: Config, case_id: str) -> Case:
     for kind, path in case_paths(folder).items():
         case.files[kind] = mdfile.read(path, relative(config, path))
     return case
-
-
-def read_case_file(config: Config, case_id: str) -> MarkdownFile:
-    """Only case.md of a case (what `lcspr list` needs)."""
-    folder = case_folder(config, case_id)
-    path = folder / CASE_FILE
-    return mdfile.read(path, relative(config, path))
 
 
 def next_case_id(config: Config, year: int) -> str:

@@ -8,12 +8,12 @@ live in one resource made at run time from lcspr.toml and the workflow,
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable
 
+from lcspr.errors import did_you_mean
 from lcspr.resources import resource_dir
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -154,7 +154,7 @@ def _explain(error: Any) -> SchemaProblem:
         title = schema.get("title")
         known = [str(v) for v in schema["enum"]]
         label = f"a known {title}" if title else "one of the allowed values"
-        hint = _suggest(str(value), known)
+        hint = did_you_mean(str(value), known)
         return SchemaProblem(where, f"{value!r} is not {label} (known: {', '.join(known)}){hint}")
     if validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
@@ -164,7 +164,7 @@ def _explain(error: Any) -> SchemaProblem:
         extra = sorted(set(value) - set(allowed)) if isinstance(value, dict) else []
         name = extra[0] if extra else "?"
         return SchemaProblem(
-            (*where, name), f"`{name}` is not a field here (fields: {', '.join(allowed)}){_suggest(name, allowed)}"
+            (*where, name), f"`{name}` is not a field here (fields: {', '.join(allowed)}){did_you_mean(name, allowed)}"
         )
     if validator == "format" and schema.get("format") == "date":
         return SchemaProblem(where, f"{value!r} is not a real date: write it YYYY-MM-DD, e.g. 2026-11-26")
@@ -184,6 +184,3 @@ def _explain(error: Any) -> SchemaProblem:
     return SchemaProblem(where, error.message)
 
 
-def _suggest(value: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
