@@ -218,14 +218,14 @@ def record_change(
     message: str | Callable[[], str],
     sign: bool = False,
 ) -> str:
-    """Inside `writing(root)`: write with `write()` and commit `folder` alone in one commit.
+    """Inside `writing(root, folder)`, which has made every check: write with
+    `write()` and commit `folder` alone in one commit.
 
     Returns the new commit's hash. Files already staged elsewhere stay staged and
     out of the commit. On any failure before the commit exists (including
     Ctrl-C), the folder's files and its entries in Git's index are put back as
     they were and the error propagates. `message` may be a function, called
     after `write()`."""
-    check_can_write(root, folder)
     path = folder.relative_to(root).as_posix()
     head = _head(root)
     staged = _index_entries(root, path)
