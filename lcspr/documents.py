@@ -252,9 +252,18 @@ def _with_subdocs(tpl: "DocxTemplate", value: Any) -> Any:
 
 def _render(tpl: "DocxTemplate", context: dict[str, Any], shown: str, kind: str) -> None:
     from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
+    from jinja2.exceptions import SecurityError
 
+    env = environment()
     try:
-        tpl.render(context, environment())
+        tpl.render(context, env)
+    except (SecurityError, OverflowError) as exc:  # OverflowError: the sandbox's bound on range()
+        tag = _offending_tag(exc, getattr(env, "last_source", ""))
+        raise RenderError(
+            f"{shown} tries something a template may not do ({exc})"
+            + (f" in the tag {tag}" if tag else "")
+            + "; lcspr fills templates in a sandbox. Remove that tag, or ask whoever supplied the template."
+        ) from None
     except UndefinedError as exc:
         raise RenderError(
             f"{shown} uses {exc.message}, which lcspr does not provide for a {kind} document; "
@@ -271,6 +280,31 @@ def _render(tpl: "DocxTemplate", context: dict[str, Any], shown: str, kind: str)
         raise RenderError(f"{shown}: {exc}") from None
 
 
+_XML_TAG = re.compile(r"<[^>]+>")
+_JINJA_TAG = re.compile(r"\{[{%].*?[}%]\}")
+_UNSAFE_NAME = re.compile(r"attribute '([^']+)'")
+
+
+def _offending_tag(exc: Exception, source: str) -> str:
+    """The Jinja tag (as the template's author typed it) on the line where `exc` was raised.
+
+    Jinja rewrites the traceback so that a frame named `<template>` carries the
+    template's line; docxtpl puts each Word paragraph on a line of its own."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    lines = source.split("\n")
+    if line is None or not 0 < line <= len(lines):
+        return ""
+    tags = _JINJA_TAG.findall(_XML_TAG.sub("", lines[line - 1]))
+    name = _UNSAFE_NAME.search(str(exc))
+    chosen = [t for t in tags if name and name[1] in t] or tags
+    return " ".join(chosen)[:200]
+
+
 # Characters Word cannot hold, and \a \f \v, which docxtpl would turn into breaks.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 # docxtpl turns "{_{", "}_}", "{_%" and "%_}" in the filled XML into "{{", "}}", "{%"
@@ -279,16 +313,33 @@ _DOCXTPL_UNDERSCORE = re.compile(r"_(?=[{}%])")
 _TEXT_BREAK = '</w:t><w:t xml:space="preserve">'
 
 
+# Bounds on what a template's arithmetic may build: `{{ "x" * 10**10 }}` would
+# otherwise take all the memory there is before anything could refuse it.
+_MAX_SEQUENCE = 1_000_000
+_MAX_EXPONENT = 100
+
+
 def environment() -> "Environment":
     """The Jinja environment every document is filled with: every value escaped as
-    text, and a missing variable an error that names it."""
-    from jinja2 import Environment, StrictUndefined
+    text, and a missing variable an error that names it.
+
+    Templates come from the records repository (lcspr.toml [overrides] templates),
+    which anyone who can commit may change, so they run in Jinja's immutable sandbox:
+    no attribute that leads to Python's internals, no changing the values given, no
+    `include` or `import` of any file, and no arithmetic that builds something huge.
+    A template that tries gets SecurityError (see `_render`)."""
+    from jinja2 import StrictUndefined, TemplateNotFound
+    from jinja2.exceptions import SecurityError
+    from jinja2.loaders import FunctionLoader
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
     from markupsafe import Markup, escape
 
     class _Missing(StrictUndefined):
         # StrictUndefined says "'dict object' has no attribute 'x'"; name the path instead.
         @property
         def _undefined_message(self) -> str:  # type: ignore[override]
+            if self._undefined_hint:  # the sandbox's refusal, which says what was refused
+                return self._undefined_hint
             owner = getattr(self._undefined_obj, "path", None)
             if owner:
                 return f"`{owner}.{self._undefined_name}`"
@@ -305,7 +356,27 @@ def environment() -> "Environment":
         escaped = str(escape(_CONTROL.sub(" ", text)))
         return Markup(_DOCXTPL_UNDERSCORE.sub("_" + _TEXT_BREAK, escaped))
 
-    return Environment(undefined=_Missing, autoescape=True, finalize=finalize)
+    def no_files(name: str) -> None:
+        raise TemplateNotFound(f"{name} (a template cannot include or import other files)")
+
+    class _Sandbox(ImmutableSandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**"})
+        last_source = ""  # the XML docxtpl last compiled, so an error can quote its tag
+
+        def from_string(self, source: Any, *args: Any, **kwargs: Any) -> Any:
+            self.last_source = source if isinstance(source, str) else ""
+            return super().from_string(source, *args, **kwargs)
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "**" and isinstance(right, int) and abs(right) > _MAX_EXPONENT:
+                raise SecurityError(f"a power above {_MAX_EXPONENT} is not allowed in a template")
+            if operator == "*":
+                sized = [(s, n) for s, n in ((left, right), (right, left)) if hasattr(s, "__len__") and isinstance(n, int)]
+                if sized and len(sized[0][0]) * sized[0][1] > _MAX_SEQUENCE:
+                    raise SecurityError(f"repeating text or a list beyond {_MAX_SEQUENCE:,} items is not allowed in a template")
+            return super().call_binop(context, operator, left, right)
+
+    return _Sandbox(undefined=_Missing, autoescape=True, finalize=finalize, loader=FunctionLoader(no_files))
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
