@@ -29,7 +29,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lcspr import document_context, records
+from lcspr import document_context, paths, records
 from lcspr.document_context import Fields, Markdown
 from lcspr.errors import RenderError, UsageError
 from lcspr.resources import resource_dir
@@ -133,13 +133,16 @@ def template_path(config: "Config", kind: str) -> tuple[Path, str]:
     name = DOCUMENTS[kind].template
     folder = config.templates_dir
     if folder is not None:
+        # A template is filled into documents that are sent out: never one from outside.
+        folder = paths.inside_repository(config.root, folder, "templates folder")
         if not folder.is_dir():
             raise RenderError(
                 f"lcspr.toml [overrides] templates = {records.relative(config, folder)!r}, but there is no such "
                 "folder; create it or remove the setting."
             )
-        if (folder / name).is_file():
-            return folder / name, records.relative(config, folder / name)
+        own = folder / name
+        if own.is_file() or own.is_symlink():
+            return paths.inside_repository(config.root, own, "template"), records.relative(config, own)
     return resource_dir("templates") / name, f"lcspr's template {name}"
 
 
@@ -220,16 +223,18 @@ def _write_all(documents: list[tuple[Path, bytes]]) -> list[Path]:
 def _targets(case: "Case", kind: str, agencies: list[str | None], output: Path | None) -> list[Path]:
     names = [file_name(case.id, kind, agency) for agency in agencies]
     if output is None:
+        # Only an explicit -o may write outside the repository: documents/ and the
+        # files in it must be real, not links (cases/<ID> lies two below the root).
+        root = case.folder.parents[1]
         folder = case.folder / records.DOCUMENTS_DIR
-    elif output.suffix.lower() == ".docx":
+        return [paths.inside_repository(root, folder / name, "document") for name in names]
+    if output.suffix.lower() == ".docx":
         if len(names) > 1:
             raise UsageError(
                 f"-o {output} names one file, but {len(names)} documents are rendered; give a folder instead."
             )
         return [output.resolve()]
-    else:
-        folder = output
-    return [folder.resolve() / name for name in names]
+    return [output.resolve() / name for name in names]
 
 
 # --- filling -------------------------------------------------------------------

@@ -90,3 +90,7 @@ class WorkflowError(ConfigError):
 
 class RenderError(LcsprError):
     """A document could not be rendered (a missing value, a broken template)."""
+
+
+class UnsafePath(LcsprError):
+    """A path in the records repository is a symbolic link, or leads outside the repository."""

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lcspr import mdfile
+from lcspr import mdfile, paths
 from lcspr.config import Config
 from lcspr.errors import InvalidName, UnknownAgency, UnknownCase, did_you_mean
 from lcspr.mdfile import MarkdownFile
@@ -80,10 +80,13 @@ def _closest(value: str, known: list[str]) -> str:
 
 
 def case_ids(config: Config) -> list[str]:
-    """Every case folder's name, sorted."""
-    if not config.cases_dir.is_dir():
+    """Every case folder's name, sorted; a link among them is listed (reading it is refused)."""
+    cases = paths.inside_repository(config.root, config.cases_dir, "cases folder")
+    if not cases.is_dir():
         return []
-    return sorted(p.name for p in config.cases_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(
+        p.name for p in cases.iterdir() if (p.is_dir() or p.is_symlink()) and not p.name.startswith(".")
+    )
 
 
 def case_folder(config: Config, case_id: str) -> Path:
@@ -94,8 +97,10 @@ def case_folder(config: Config, case_id: str) -> Path:
     if _escapes(case_id):
         check_case_id(case_id)
     folder = config.cases_dir / case_id
-    if CASE_ID.match(case_id) and (folder / CASE_FILE).is_file():
-        return folder
+    if CASE_ID.match(case_id):
+        paths.refuse_unsafe_in(config.root, folder, "case folder")
+        if (folder / CASE_FILE).is_file():
+            return folder
     known = case_ids(config)
     hint = did_you_mean(case_id, known, quoted=False)
     if not hint:
@@ -113,20 +118,28 @@ def relative(config: Config, path: Path) -> str:
 
 
 def case_paths(folder: Path) -> dict[str, Path]:
-    """The Markdown files of a case folder by kind; responses as `response:<agency>`."""
-    paths: dict[str, Path] = {}
+    """The Markdown files of a case folder by kind; responses as `response:<agency>`.
+
+    Symbolic links are left out, never followed (`paths.unsafe_in` names them)."""
+    found: dict[str, Path] = {}
     for kind, name in (("case", CASE_FILE), ("referral", REFERRAL_FILE), ("report", REPORT_FILE)):
-        if (folder / name).is_file():
-            paths[kind] = folder / name
+        if _real_file(folder / name):
+            found[kind] = folder / name
     responses = folder / RESPONSES_DIR
-    if responses.is_dir():
+    if responses.is_dir() and not responses.is_symlink():
         for path in sorted(responses.glob("*.md")):
-            paths[f"response:{path.stem}"] = path
-    return paths
+            if _real_file(path):
+                found[f"response:{path.stem}"] = path
+    return found
+
+
+def _real_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
 
 
 def read_case(config: Config, case_id: str) -> Case:
-    """Read every file of one case; a file that cannot be parsed raises FileFormatError."""
+    """Read every file of one case; a file that cannot be parsed raises FileFormatError,
+    a symbolic link anywhere in the case folder UnsafePath."""
     folder = case_folder(config, case_id)
     case = Case(case_id, folder)
     for kind, path in case_paths(folder).items():

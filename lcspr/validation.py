@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from lcspr import gitops, mdfile, records
-from lcspr.errors import FileFormatError
+from lcspr import gitops, mdfile, paths, records
+from lcspr.errors import FileFormatError, UnsafePath
 from lcspr.records import Case
 from lcspr.repository import Repository
 
@@ -98,7 +98,13 @@ def check_case(repo: Repository, case_id: str) -> tuple[Case | None, list[Proble
         records.check_case_id(case_id)
     except Exception as exc:
         return None, [Problem(display, None, "", f"the folder name is not a case ID: {exc}")]
-    if not (folder / records.CASE_FILE).is_file():
+    # Each link is a problem at its own path; the case's other files are still checked.
+    for path, why in paths.unsafe_in(config.root, folder, "case folder"):
+        if not path.is_relative_to(folder) or path == folder:  # the case folder itself: nothing to read
+            return None, [Problem(records.relative(config, path), None, "", why)]
+        problems.append(Problem(records.relative(config, path), None, "", why))
+    case_md = folder / records.CASE_FILE
+    if not case_md.is_file() and not case_md.is_symlink():
         return None, [Problem(display, None, "", "has no case.md: every case folder needs one")]
     case = Case(case_id, folder)
     for kind, path in records.case_paths(folder).items():
@@ -135,7 +141,10 @@ def validate(repo: Repository, case_ids: list[str] | None = None) -> Report:
     repo.workflow  # the workflow file is checked even when there is no case to check
     ids = list(dict.fromkeys(case_ids or [])) or records.case_ids(repo.config)
     for case_id in case_ids or []:
-        records.case_folder(repo.config, case_id)  # UnknownCase, with a suggestion
+        try:
+            records.case_folder(repo.config, case_id)  # UnknownCase, with a suggestion
+        except UnsafePath:
+            pass  # check_case reports each link as a problem at its path
     problems: list[Problem] = []
     for case_id in ids:
         problems.extend(check_case(repo, case_id)[1])
@@ -171,10 +180,12 @@ def _allocated_twice(repo: Repository, ids: set[str]) -> list[Problem]:
         if len(commits) - 1 <= moved.get(case_id, 0) or case_id not in ids:
             continue
         case_md = repo.config.cases_dir / case_id / records.CASE_FILE
+        line: int | None = None
         try:
-            line: int | None = mdfile.read(case_md).line_of(("id",))
+            if paths.first_unsafe(repo.root, case_md, "case file") is None:  # never read through a link
+                line = mdfile.read(case_md).line_of(("id",))
         except FileFormatError:
-            line = None
+            pass
         problems.append(
             Problem(
                 records.relative(repo.config, case_md),
