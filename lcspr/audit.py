@@ -1,48 +1,61 @@
-"""`lcspr audit`: prove from Git alone that every status was reached by a legal, recorded decision.
+"""`lcspr audit`: prove from Git alone that every status was reached by a legal,
+recorded decision, made on what the record says it was made on.
 
-One `git log` walk (history.walk) gives every commit with the case.md blobs it
-changed; one `git cat-file --batch` process (through GitPython) reads those
-blobs. For each commit that changed a case's status, the trailers must agree
-with the diff and the move must be a transition of the workflow.
+One `git log` walk (history.walk) gives every commit with its record and the
+files it changed under cases/; one `git cat-file --batch` process reads the
+historic files. For each commit the auditor checks the record's trailers, its
+times and dates, every status move (with `trail.judge`, the function `advance`
+itself obeys, against the case as committed), every field a decision owns, the
+approvals' pinned content and the documents sent. Corrections (`lcspr correct`)
+answer findings of earlier commits; an answered finding is still listed.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from pathlib import Path
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from lcspr import gitops, history, mdfile
+from lcspr import gitops, history, mdfile, trail
 from lcspr.errors import GitError
-from lcspr.history import Commit
+from lcspr.history import NULL, Change, Commit
+from lcspr.records import CASE_FILE, REPORT_FILE, RESPONSES_DIR, Case
 from lcspr.repository import Repository
-from lcspr.workflow import ANY_STATE
+from lcspr.trail import Decision
 
-_NULL = "0" * 40
-#: Actions that record something other than a decision: starting the
-#: repository, and moving a case that two branches opened under one ID.
-_BOOKKEEPING = ("init", "reallocate")
-_REQUIRED_TRAILERS = {
-    "new-case": ("Lcspr-Case", "Lcspr-To", "Lcspr-Recorded-At"),
-    "import": ("Lcspr-Case", "Lcspr-To", "Lcspr-Recorded-At"),
-    "advance": ("Lcspr-Case", "Lcspr-From", "Lcspr-To", "Lcspr-Decided-By", "Lcspr-Recorded-At"),
-}
+#: Findings that mean a case's current state does not rest on the record:
+#: `advance` refuses to build on them until they are corrected.
+BLOCKING = ("hand-edit", "illegal-step", "trailers-disagree", "unmet-requirements", "changed-after-approval",
+            "sent-document-changed", "vanished", "unreadable")
+#: Allowed clock difference between machines, for a Recorded-At "in the future".
+CLOCK_SKEW = timedelta(minutes=5)
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Finding:
-    """One break in the trail, by commit."""
+    """One break in the trail, by commit; `corrected_by` names the correction that answered it."""
 
     commit: str
     case: str
     kind: str
     message: str
+    corrected_by: str = ""
+    correction: str = ""
+
+    @property
+    def key(self) -> str:
+        """How a correction names this finding: `<case or -> <kind>`."""
+        return f"{self.case or '-'} {self.kind}"
 
     def __str__(self) -> str:
-        return f"{self.commit[:10]} {self.case or '-'}: {self.kind}: {self.message}"
+        text = f"{self.commit[:10]} {self.case or '-'}: {self.kind}: {self.message}"
+        if self.corrected_by:
+            text += f" [corrected by {self.corrected_by[:10]}: {self.correction}]"
+        return text
 
 
 @dataclass
@@ -50,182 +63,414 @@ class AuditReport:
     commits: int
     decisions: int
     findings: list[Finding]
+    strict: bool = False
+    #: What the record says of each case, as the walk left it.
+    trails: dict[str, CaseTrail] = field(default_factory=dict)
+
+    @property
+    def open(self) -> list[Finding]:
+        return [f for f in self.findings if not f.corrected_by]
 
     @property
     def ok(self) -> bool:
-        return not self.findings
+        return not (self.findings if self.strict else self.open)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"commits": self.commits, "decisions": self.decisions, "ok": self.ok,
+        return {"commits": self.commits, "decisions": self.decisions, "ok": self.ok, "strict": self.strict,
+                "open": len(self.open), "corrected": len(self.findings) - len(self.open),
                 "findings": [asdict(f) for f in self.findings]}
 
 
-@contextmanager
-def _blobs(root: Path) -> Iterator[Any]:
-    """A reader of blob contents by hex ID, backed by one persistent cat-file process."""
-    saved = {k: os.environ.pop(k) for k in list(os.environ) if k in gitops._REDIRECTING}
-    import git
+@dataclass
+class CaseTrail:
+    """What the record says of one case so far."""
 
-    repo = git.Repo(root)
-    try:
-        def read(sha: str) -> str:
-            return repo.odb.stream(bytes.fromhex(sha)).read().decode("utf-8", errors="replace")
-
-        yield read
-    finally:
-        repo.close()
-        os.environ.update(saved)
+    decided_on: str = ""  # the day of the last decision
+    #: The last approval of each document kind: file (in the case folder) -> blob.
+    approved: dict[str, dict[str, str]] = field(default_factory=dict)
+    approved_on: dict[str, str] = field(default_factory=dict)
+    approved_in: dict[str, str] = field(default_factory=dict)
+    sent: dict[str, str] = field(default_factory=dict)  # path -> the commit that sent it
+    #: Entered the record by `lcspr import`: approvals given before then are not in Git.
+    imported: bool = False
 
 
-def audit(repo: Repository) -> AuditReport:
-    """Walk the whole history once and report every break in the decision trail."""
-    root = repo.root
-    findings: list[Finding] = []
-    latest: dict[str, str] = {}  # commit -> latest Lcspr-Recorded-At on its ancestry
-    commits = decisions = 0
-    parsed: dict[str, tuple[str | None, dict[str, Any] | None, str | None]] = {}
+def approved_files(kind: str, names: list[str]) -> list[str]:
+    """The files (relative to the case folder) a document of `kind` is made from:
+    for the report, report.md and every agency's response (the merged chronology)."""
+    if kind == "report":
+        return [REPORT_FILE] + sorted(n for n in names if n.startswith(f"{RESPONSES_DIR}/") and n.endswith(".md"))
+    return []
 
-    with _blobs(root) as read:
 
-        def state(sha: str, case_id: str) -> tuple[str | None, dict[str, Any] | None, str | None]:
-            """(status, data, problem) of a case.md blob; (None, None, None) for no file."""
-            if sha == _NULL:
-                return None, None, None
-            if sha not in parsed:
+class _Auditor:
+    def __init__(self, repo: Repository, reader: gitops.ObjectReader, now: datetime) -> None:
+        self.repo = repo
+        self.workflow = repo.workflow
+        self.owned = trail.owned_fields(self.workflow)
+        self.reader = reader
+        self.now = now
+        self.findings: list[Finding] = []
+        self.cases: dict[str, CaseTrail] = {}
+        self.corrections: list[Decision] = []
+        self.seen: set[str] = set()
+        # commit -> (latest honest Lcspr-Recorded-At on its ancestry, the commit and case that set it)
+        self.latest: dict[str, tuple[str, str, str]] = {}
+        self.blamed: set[str] = set()
+        self.committed_at: dict[str, str] = {}
+        self._parsed: dict[str, tuple[mdfile.MarkdownFile | None, str | None]] = {}
+        self._checked: dict[tuple[str, str, str], list[str]] = {}
+        self.commits = self.decisions = 0
+
+    # --- reading historic files ---------------------------------------------------
+
+    def parse(self, sha: str, shown: str) -> tuple[mdfile.MarkdownFile | None, str | None]:
+        """A historic Markdown file by blob ID: (file, None), or (None, problem)."""
+        if sha not in self._parsed:
+            found = self.reader.read(sha)
+            if found is None:
+                self._parsed[sha] = (None, f"{shown}: blob {sha[:10]} is missing from the repository")
+            else:
                 try:
-                    md = mdfile.parse(read(sha), Path("case.md"), f"cases/{case_id}/case.md")
-                    status = md.data.get("status")
-                    parsed[sha] = (str(status) if status is not None else None, md.data, None)
-                except Exception as exc:  # an unreadable file is itself a finding
-                    parsed[sha] = (None, None, str(exc))
-            return parsed[sha]
+                    text = found[1].decode("utf-8")
+                    self._parsed[sha] = (mdfile.parse(text, Path(shown), shown), None)
+                except UnicodeDecodeError:
+                    self._parsed[sha] = (None, f"{shown}: is not UTF-8 text")
+                except Exception as exc:  # a hostile or broken file is itself a finding
+                    self._parsed[sha] = (None, str(exc))
+        return self._parsed[sha]
 
-        if repo.config.sign:
-            _check_can_verify(root)
-        for commit in history.walk(root, changes=True, signatures=repo.config.sign):
-            commits += 1
-            decisions += commit.is_decision
-            findings.extend(_check_commit(repo, commit, state, latest))
-    return AuditReport(commits, decisions, findings)
+    def data(self, sha: str, case_id: str) -> tuple[dict[str, Any] | None, str | None]:
+        if sha == NULL:
+            return None, None
+        md, problem = self.parse(sha, f"cases/{case_id}/{CASE_FILE}")
+        return (md.data if md else None), problem
+
+    def files_at(self, commit: str, case_id: str) -> dict[str, str]:
+        """Every file of a case folder at `commit`: name in the folder -> blob."""
+        files = {}
+        for name, (mode, sha) in self.reader.tree(f"{commit}:cases/{case_id}").items():
+            if mode.startswith("4"):  # a folder: only responses/ holds case files
+                if name == RESPONSES_DIR:
+                    for inner, (inner_mode, inner_sha) in self.reader.tree(sha).items():
+                        if not inner_mode.startswith("4"):
+                            files[f"{name}/{inner}"] = inner_sha
+                elif name == "documents":
+                    for inner, (_, inner_sha) in self.reader.tree(sha).items():
+                        files[f"{name}/{inner}"] = inner_sha
+            else:
+                files[name] = sha
+        return files
+
+    def case_at(self, files: dict[str, str], case_id: str, case_md: str) -> Case:
+        """The case as a decision saw it: its files as committed, case.md as before the move."""
+        case = Case(case_id, self.repo.config.cases_dir / case_id)
+        kinds = {CASE_FILE: "case", "referral.md": "referral", REPORT_FILE: "report"}
+        for name, sha in sorted(files.items()):
+            kind = kinds.get(name)
+            if kind is None and name.startswith(f"{RESPONSES_DIR}/") and name.endswith(".md"):
+                kind = f"response:{PurePosixPath(name).stem}"
+            if kind is None:
+                continue
+            md, _ = self.parse(case_md if kind == "case" else sha, f"cases/{case_id}/{name}")
+            if md is not None:
+                case.files[kind] = md
+        return case
+
+    # --- one commit ---------------------------------------------------------------
+
+    def add(self, commit: Commit, case: str, kind: str, message: str) -> None:
+        self.findings.append(Finding(commit.sha, case, kind, message))
+
+    def commit(self, commit: Commit, signatures: bool) -> None:
+        record = commit.record
+        self.commits += 1
+        self.decisions += record.is_decision
+        self.seen.add(commit.sha)
+        self.committed_at[commit.sha] = _utc(record.committed_at)
+        self._times(commit)
+        if record.action and record.action not in trail.ACTIONS:
+            self.add(commit, record.case, "broken-trailers", f"unknown {trail.ACTION} {record.action!r}")
+        missing = record.missing_trailers()
+        if missing:
+            self.add(commit, record.case, "broken-trailers", f"{record.action} commit lacks {', '.join(missing)}")
+        if signatures and record.is_decision and commit.signature != "G":
+            code = commit.signature or "N"
+            kind = "unsigned" if code == "N" else "bad-signature"
+            self.add(commit, record.case, kind, f"sign = true, but this decision commit "
+                     f"{_SIGNATURE_WORDS.get(code, 'has a signature Git cannot check')} (git log %G? = {code})")
+        if record.action == trail.CORRECTION:
+            self.corrections.append(record)
+            if commit.paths:
+                self.add(commit, record.case, "trailers-disagree",
+                         f"a correction changes files ({', '.join(commit.paths[:3])}); a correction records only words")
+            return
+        if record.is_decision and record.case:
+            outside = [p for p in commit.paths if not p.startswith(f"cases/{record.case}/")]
+            if outside:
+                self.add(commit, record.case, "trailers-disagree", f"a decision on {record.case} also changes "
+                         f"{', '.join(outside)}; a decision commit holds only its case's folder")
+        self._sent_documents(commit)
+        moves = self._case_changes(commit)
+        if record.is_decision and len(moves) > 1:
+            names = [m[0].case_id for m in moves]
+            self.add(commit, ",".join(names), "several-cases", f"one decision commit changes the status of "
+                     f"{', '.join(names)}; a decision records one case")
+            # The case the trailers name is still checked; the others changed without their own decision.
+            moves = [m for m in moves if m[0].case_id == record.case] or moves[:1]
+        for change, before, after in moves:
+            self._move(commit, change, before, after)
+        if record.is_decision and not moves:
+            self.add(commit, record.case, "trailers-disagree", f"a {record.action} commit that changes no case's status")
+
+    def _times(self, commit: Commit) -> None:
+        """Recorded-at times never go backwards; when they do, blame the commit out of
+        line: one whose time is later than a descendant's own commit time is the forgery."""
+        record = commit.record
+        recorded = record.recorded_at
+        before = max((self.latest.get(p, ("", "", "")) for p in commit.parents), default=("", "", ""))
+        self.latest[commit.sha] = before
+        if record.is_decision and record.decided_on and not _DATE.match(record.decided_on):
+            self.add(commit, record.case, "broken-trailers", f"{trail.DECIDED_ON} {record.decided_on!r} is not a date like 2026-11-26")
+        if not recorded:
+            return
+        if not _TIMESTAMP.match(recorded):
+            self.add(commit, record.case, "broken-trailers",
+                     f"{trail.RECORDED_AT} {recorded!r} is not a UTC time like 2026-11-26T14:03:11Z")
+            return
+        if record.is_decision and _DATE.match(record.decided_on) and record.decided_on > recorded[:10]:
+            self.add(commit, record.case, "date-order", f"decided on {record.decided_on}, after it was recorded ({recorded})")
+        if recorded > (self.now + CLOCK_SKEW).strftime("%Y-%m-%dT%H:%M:%SZ"):
+            self.add(commit, record.case, "time-order", f"{trail.RECORDED_AT} {recorded} is in the future")
+            return
+        if before[0] and recorded < before[0]:
+            made = self.committed_at.get(commit.sha, "")
+            if made and before[0] > made:
+                # An ancestor claims a time after this commit was made: the ancestor is out of line.
+                if before[1] not in self.blamed:
+                    self.blamed.add(before[1])
+                    self.findings.append(Finding(before[1], before[2], "time-order",
+                                                 f"{trail.RECORDED_AT} {before[0]} is later than a later commit "
+                                                 f"({commit.sha[:10]}) was made ({made}): this time is out of line"))
+            else:
+                self.add(commit, record.case, "time-order", f"{trail.RECORDED_AT} {recorded} is earlier than its parent's ({before[0]})")
+                return
+        self.latest[commit.sha] = (recorded, commit.sha, record.case)
+
+    def _sent_documents(self, commit: Commit) -> None:
+        """A document sent is never changed or deleted afterwards."""
+        record = commit.record
+        for change in commit.changes:
+            sender = self.cases.get(change.case_id, CaseTrail()).sent.get(change.path)
+            if sender and sender != commit.sha:
+                verb = "deletes" if change.after == NULL else "changes"
+                self.add(commit, change.case_id, "sent-document-changed",
+                         f"{verb} {change.path}, which {sender[:10]} sent; a sent document stays as it was sent "
+                         "(restore it from that commit)")
+        if record.is_decision and record.case:
+            trail_of = self.cases.setdefault(record.case, CaseTrail())
+            for path in record.sent:
+                if path not in commit.paths:
+                    self.add(commit, record.case, "trailers-disagree", f"{trail.SENT} {path}, but the commit does not hold it")
+                trail_of.sent[path] = commit.sha
+
+    def _case_changes(self, commit: Commit) -> list[tuple[Change, dict[str, Any], dict[str, Any]]]:
+        """Status moves of this commit; every other change to a decision-owned field is checked here."""
+        moves = []
+        record = commit.record
+        for change in commit.case_changes(CASE_FILE):
+            after, problem = self.data(change.after, change.case_id)
+            befores = [self.data(b, change.case_id) for b in change.before]
+            if problem:
+                self.add(commit, change.case_id, "unreadable", problem)
+                continue
+            if after is None:
+                self.add(commit, change.case_id, "vanished",
+                         f"cases/{change.case_id}/case.md was deleted; a case's files must stay in the record")
+                continue
+            if len(commit.parents) > 1:
+                statuses = [str(b.get("status")) for b, _ in befores if b is not None]
+                if str(after.get("status")) not in statuses:
+                    self.add(commit, change.case_id, "hand-edit", f"the merge set status {after.get('status')!r}, which neither side recorded")
+                continue
+            before = (befores[0][0] if befores else None) or {}
+            if before.get("status") != after.get("status"):
+                moves.append((change, before, after))
+            elif before:
+                own = record.action == trail.ADVANCE and record.case == change.case_id
+                edited = trail.changed_fields(before, after, self.owned)
+                if edited and not own:
+                    self.add(commit, change.case_id, "hand-edit", _edited(edited, before, after))
+        return moves
+
+    def _move(self, commit: Commit, change: Change, before: dict[str, Any], after: dict[str, Any]) -> None:
+        record, case_id = commit.record, change.case_id
+        source = str(before["status"]) if before.get("status") is not None else None
+        target = str(after.get("status"))
+
+        def add(kind: str, message: str) -> None:
+            self.add(commit, case_id, kind, message)
+
+        if not record.is_decision:
+            if source is None:
+                add("hand-edit", f"case.md added at status {target} without a decision (no Lcspr trailers); "
+                                 "cases enter the record with `lcspr new-case` or `lcspr import`")
+            else:
+                add("hand-edit", f"status changed from {source} to {target} without a decision (no Lcspr trailers)")
+            return
+        if record.case != case_id:
+            add("trailers-disagree", f"trailers name case {record.case} but the commit changes {case_id}")
+            return
+        trail_of = self.cases.setdefault(case_id, CaseTrail())
+        if record.action in (trail.NEW_CASE, trail.IMPORT):
+            if source is not None:
+                add("trailers-disagree", f"a {record.action} commit for a case that already existed ({source} -> {target})")
+            elif record.target != target:
+                add("trailers-disagree", f"trailers say the case opened as {record.target} but case.md says {target}")
+            elif record.action == trail.NEW_CASE and target != self.workflow.initial:
+                add("illegal-step", f"a new case opens as {self.workflow.initial}, not {target}")
+            trail_of.decided_on = record.decided_on or trail_of.decided_on
+            trail_of.imported = record.action == trail.IMPORT
+            return
+        if (record.source, record.target) != (source, target):
+            add("trailers-disagree", f"trailers say {record.source} -> {record.target} but case.md changed {source} -> {target}")
+            return
+        if record.decided_on and trail_of.decided_on and record.decided_on < trail_of.decided_on:
+            add("date-order", f"decided on {record.decided_on}, before the case's previous decision ({trail_of.decided_on})")
+        trail_of.decided_on = max(trail_of.decided_on, record.decided_on)
+        files = self.files_at(commit.sha, case_id)
+        verdict = self._judge(record, source, target, before, after, files, change)
+        if not verdict.legal:
+            add(*_refusal(verdict, source, target, record.decided_by))
+            return
+        transition = verdict.transition
+        assert transition is not None
+        extra = trail.changed_fields(before, after, self.owned - trail.transition_fields(transition))
+        if extra:
+            add("hand-edit", _edited(extra, before, after) + f"; the move {source} -> {target} does not set it")
+        for kind in transition.keeps_approved:
+            self._check_unchanged(commit, case_id, kind, files, trail_of)
+        for kind in transition.approves:
+            self._record_approval(commit, case_id, kind, files, trail_of)
+
+    def _judge(self, record: Decision, source: str | None, target: str, before: dict[str, Any],
+               after: dict[str, Any], files: dict[str, str], change: Change) -> trail.Verdict:
+        from lcspr.decisions import missing
+
+        case = self.case_at(files, change.case_id, change.before[0])
+        held = before.get("on_hold")
+        held_from = str(held.get("previous")) if isinstance(held, dict) and held.get("previous") else None
+        return trail.judge(self.workflow, source or "", target, record.decided_by or None, held_from,
+                           lambda t: missing(self.repo, case, t, target, after, self._checked))
+
+    def _check_unchanged(self, commit: Commit, case_id: str, kind: str, files: dict[str, str], trail_of: CaseTrail) -> None:
+        approved = trail_of.approved.get(kind)
+        if approved is None and trail_of.imported:
+            return  # approved before the case entered the record: there is no pin to compare
+        if approved is None:
+            self.add(commit, case_id, "changed-after-approval", f"the move needs the {kind} approved, and no decision approved it")
+            return
+        now = {name: files.get(name, NULL) for name in approved_files(kind, list(files))}
+        changed = sorted(n for n in set(now) | set(approved) if now.get(n, NULL) != approved.get(n, NULL))
+        if changed:
+            self.add(commit, case_id, "changed-after-approval",
+                     f"{', '.join(changed)} changed since the approval on {trail_of.approved_on.get(kind, '?')} "
+                     f"({trail_of.approved_in.get(kind, '')[:10]}); what was sent is not what was approved")
+
+    def _record_approval(self, commit: Commit, case_id: str, kind: str, files: dict[str, str], trail_of: CaseTrail) -> None:
+        record = commit.record
+        pinned = dict(record.approved)
+        wanted = approved_files(kind, list(files))
+        for name in wanted:
+            if pinned.get(name) != files.get(name):
+                said = pinned.get(name)
+                self.add(commit, case_id, "trailers-disagree",
+                         f"{trail.APPROVED} {name} {said}, but the commit holds {files.get(name, 'no such file')}"
+                         if said else f"approves the {kind} but does not pin {name} ({trail.APPROVED})")
+        trail_of.approved[kind] = {name: files[name] for name in wanted if name in files}
+        trail_of.approved_on[kind] = record.decided_on
+        trail_of.approved_in[kind] = commit.sha
+
+    # --- corrections ----------------------------------------------------------------
+
+    def apply_corrections(self) -> None:
+        """Mark each finding a correction answers; check the corrections themselves."""
+        by_commit: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            by_commit.setdefault(finding.commit, []).append(finding)
+        for record in self.corrections:
+            target = record.corrects
+            fake = Commit(record.commit, [], record)
+            if record.decided_by and self.workflow.correctors and record.decided_by not in self.workflow.correctors:
+                self.add(fake, record.case, "illegal-step", f"{record.decided_by} may not record a correction "
+                         f"(corrections: {', '.join(self.workflow.correctors)})")
+                continue
+            matches = [c for c in self.seen if target and c.startswith(target)] if len(target) >= 7 else []
+            if len(matches) != 1:
+                self.add(fake, record.case, "broken-trailers", f"{trail.CORRECTS} {target!r} names no commit of this history")
+                continue
+            answered = [f for f in by_commit.get(matches[0], []) if f.key in record.findings and not f.corrected_by]
+            if not answered:
+                self.add(fake, record.case, "broken-trailers",
+                         f"corrects {matches[0][:10]}, which has no finding {', '.join(record.findings) or '(none named)'}")
+            for finding in answered:
+                finding.corrected_by = record.commit
+                finding.correction = f"{record.decided_by} on {record.decided_on}: {' '.join(record.reason.split())}"
 
 
-def _check_commit(repo: Repository, commit: Commit, state: Any, latest: dict[str, str]) -> list[Finding]:
-    found: list[Finding] = []
-    sha = commit.sha
-    action = commit.trailer("Lcspr-Action")
-    trailer_case = commit.trailer("Lcspr-Case") or ""
-
-    def add(case: str, kind: str, message: str) -> None:
-        found.append(Finding(sha, case, kind, message))
-
-    recorded = commit.trailer("Lcspr-Recorded-At")
-    before = max((latest.get(p, "") for p in commit.parents), default="")
-    if recorded:
-        if before and recorded < before:
-            add(trailer_case, "time-order", f"Lcspr-Recorded-At {recorded} is earlier than its parent's ({before})")
-        latest[sha] = max(before, recorded)
-    else:
-        latest[sha] = before
-
-    if action is not None and action not in (*history.ACTIONS, *_BOOKKEEPING):
-        add(trailer_case, "broken-trailers", f"unknown Lcspr-Action {action!r}")
-    if action in _REQUIRED_TRAILERS:
-        absent = [k for k in _REQUIRED_TRAILERS[action] if not commit.trailer(k)]
-        if absent:
-            add(trailer_case, "broken-trailers", f"{action} commit lacks {', '.join(absent)}")
-        if recorded and not _is_timestamp(recorded):
-            add(trailer_case, "broken-trailers", f"Lcspr-Recorded-At {recorded!r} is not a UTC time like 2026-11-26T14:03:11Z")
-    if repo.config.sign and commit.is_decision and commit.signature != "G":
-        code = commit.signature or "N"
-        kind = "unsigned" if code == "N" else "bad-signature"
-        add(trailer_case, kind, f"sign = true, but this decision commit {_SIGNATURE_WORDS.get(code, 'has a signature Git cannot check')} (git log %G? = {code})")
-    if commit.is_decision and trailer_case:
-        outside = [p for p in commit.paths if not p.startswith(f"cases/{trailer_case}/")]
-        if outside:
-            add(trailer_case, "trailers-disagree",
-                f"a decision on {trailer_case} also changes {', '.join(outside)}; a decision commit holds only its case's folder")
-
-    moves = []
-    for change in commit.changes:
-        after_status, _, problem = state(change.after, change.case_id)
-        before_states = [state(b, change.case_id) for b in change.before]
-        if problem:
-            add(change.case_id, "unreadable", problem)
-            continue
-        if change.after == _NULL:
-            add(change.case_id, "vanished", f"cases/{change.case_id}/case.md was deleted; a case's files must stay in the record")
-            continue
-        if len(commit.parents) > 1:
-            if after_status not in [s for s, _, _ in before_states]:
-                add(change.case_id, "hand-edit", f"the merge set status {after_status!r}, which neither side recorded")
-            continue
-        before_status, before_data, _ = before_states[0] if before_states else (None, None, None)
-        if before_status != after_status:
-            moves.append((change.case_id, before_status, after_status, before_data or {}))
-
-    if commit.is_decision and len(moves) > 1:
-        add(",".join(m[0] for m in moves), "several-cases",
-            f"one decision commit changes the status of {', '.join(m[0] for m in moves)}; "
-            "a decision records one case")
-        # The case the trailers name is still checked; the others were changed without their own decision.
-        moves = [m for m in moves if m[0] == trailer_case] or moves[:1]
-    for case_id, source, target, earlier in moves:
-        found.extend(_check_move(repo, commit, case_id, source, target, earlier))
-    if commit.is_decision and not moves and action not in _BOOKKEEPING:
-        add(trailer_case, "trailers-disagree", f"a {action} commit that changes no case's status")
-    return found
+def _refusal(verdict: trail.Verdict, source: str | None, target: str, by: str) -> tuple[str, str]:
+    """The finding for a move `trail.judge` refuses: (kind, message)."""
+    if verdict.refusal == trail.UNMET:
+        return "unmet-requirements", f"{source} -> {target} without what it needs: " + "; ".join(verdict.reasons)
+    if verdict.refusal == trail.UNKNOWN_STATE:
+        return "illegal-step", f"{target!r} is not a state of the workflow"
+    if verdict.refusal == trail.ROLE:
+        assert verdict.transition is not None
+        return "illegal-step", verdict.reasons[0]
+    return "illegal-step", f"{source} -> {target} is not a step of the workflow (a skipped or illegal step)"
 
 
-def _check_move(repo: Repository, commit: Commit, case_id: str, source: str | None, target: str | None,
-                before: dict[str, Any]) -> list[Finding]:
-    """Findings on one status change; `before` is case.md's data before the commit
-    (a resume is legal only to the state recorded when the case was put on hold)."""
-    workflow = repo.workflow
-    action = commit.trailer("Lcspr-Action")
-    found = []
+def _edited(names: list[str], before: dict[str, Any], after: dict[str, Any]) -> str:
+    shown = "; ".join(f"`{n}` {trail.field_value(before, n)!r} -> {trail.field_value(after, n)!r}" for n in names)
+    return f"changed without a decision: {shown}"
 
-    def add(kind: str, message: str) -> None:
-        found.append(Finding(commit.sha, case_id, kind, message))
 
-    if action not in history.ACTIONS:
-        if source is None:
-            add("hand-edit", f"case.md added at status {target} without a decision (no Lcspr trailers); "
-                             "cases enter the record with `lcspr new-case` or `lcspr import`")
-        else:
-            add("hand-edit", f"status changed from {source} to {target} without a decision (no Lcspr trailers)")
-        return found
-    said = (commit.trailer("Lcspr-Case"), commit.trailer("Lcspr-From"), commit.trailer("Lcspr-To"))
-    if said[0] != case_id:
-        add("trailers-disagree", f"trailers name case {said[0]} but the commit changes {case_id}")
-        return found
-    if action == "advance" and (said[1] != source or said[2] != target):
-        add("trailers-disagree", f"trailers say {said[1]} -> {said[2]} but case.md changed {source} -> {target}")
-        return found
-    if action in ("new-case", "import"):
-        if source is not None:
-            add("trailers-disagree", f"a {action} commit for a case that already existed ({source} -> {target})")
-        elif said[2] != target:
-            add("trailers-disagree", f"trailers say the case opened as {said[2]} but case.md says {target}")
-        elif action == "new-case" and target != workflow.initial:
-            add("illegal-step", f"a new case opens as {workflow.initial}, not {target}")
-        return found
-    legal = False
-    for transition in workflow.transitions_from(source or ""):
-        if transition.target == target:
-            legal = True
-        elif transition.resume and transition.target == ANY_STATE:
-            previous = _hold_previous(before)
-            legal = legal or previous == target
-    if target not in workflow.states:
-        add("illegal-step", f"{target!r} is not a state of the workflow")
-    elif not legal:
-        add("illegal-step", f"{source} -> {target} is not a step of the workflow (a skipped or illegal step)")
-    else:
-        decided_by = commit.trailer("Lcspr-Decided-By")
-        allowed = {r for t in workflow.transitions_from(source or "") if t.target in (target, ANY_STATE) for r in t.by}
-        if decided_by and decided_by not in allowed:
-            add("illegal-step", f"{decided_by} may not decide {source} -> {target} (decided by {', '.join(sorted(allowed))})")
-    return found
+def _utc(when: str) -> str:
+    try:
+        return datetime.fromisoformat(when).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return ""
+
+
+def audit(repo: Repository, strict: bool = False, case_id: str | None = None,
+          now: datetime | None = None) -> AuditReport:
+    """Walk the whole history once (or one case's) and report every break in the trail."""
+    root = repo.root
+    signatures = repo.config.sign
+    if signatures:
+        _check_can_verify(root)
+    now = now or datetime.now(timezone.utc)
+    with gitops.ObjectReader(root) as reader:
+        auditor = _Auditor(repo, reader, now)
+        paths = [f"cases/{case_id}"] if case_id else None
+        for commit in history.walk(root, changes=True, signatures=signatures, paths=paths):
+            auditor.commit(commit, signatures)
+        if case_id:  # corrections change no file, so a walk by path does not see them
+            for commit in history.walk(root, grep=f"^{trail.ACTION}: {trail.CORRECTION}$"):
+                if commit.sha not in auditor.seen:
+                    auditor.corrections.append(commit.record)
+        auditor.apply_corrections()
+    findings = auditor.findings
+    if case_id:
+        findings = [f for f in findings if case_id in f.case.split(",") and f.kind != "time-order"]
+    return AuditReport(auditor.commits, auditor.decisions, findings, strict, auditor.cases)
+
+
+def case_trail(repo: Repository, case_id: str) -> tuple[CaseTrail, list[Finding]]:
+    """One case's record so far, and its open findings that a decision must not build on."""
+    report = audit(repo, case_id=case_id)
+    blocking = [f for f in report.open if f.kind in BLOCKING]
+    return report.trails.get(case_id, CaseTrail()), blocking
 
 
 _SIGNATURE_WORDS = {
@@ -255,14 +500,3 @@ def _check_can_verify(root: Path) -> None:
             + ". Point it at the file listing the keys allowed to sign decisions "
             "(git config gpg.ssh.allowedSignersFile PATH) and run the audit again."
         )
-
-
-def _hold_previous(data: dict[str, Any]) -> str | None:
-    hold = data.get("on_hold")
-    return hold.get("previous") if isinstance(hold, dict) else None
-
-
-def _is_timestamp(value: str) -> bool:
-    import re
-
-    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", value))

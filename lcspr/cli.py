@@ -235,6 +235,8 @@ def advance(ctx: click.Context, case_id: str, state: str, reason: str, by: str |
         click.echo(f"Requested a referral response: cases/{decision.case}/responses/{agency}.md")
     for path in decision.sent:
         click.echo(f"Sent and recorded: {path}")
+    for path, blob in decision.approved:
+        click.echo(f"Approved and pinned: {path} (blob {blob[:10]})")
 
 
 @cli.command("next")
@@ -265,20 +267,29 @@ def next_states(ctx: click.Context, case_id: str, fmt: str) -> None:
 
 
 def _print_entries(entries: list, fmt: str, with_case: bool) -> None:
+    from lcspr.history import as_dict
+
     if fmt == "json":
-        _print_json([e.as_dict() for e in entries])
+        _print_json([as_dict(e) for e in entries])
         return
     if not entries:
         click.echo("(no decisions recorded)")
     for e in entries:
         case = f"{e.case} " if with_case else ""
-        move = f"{e.source} -> {e.target}" if e.source else f"opened as {e.target}"
-        click.echo(f"{e.decided_on}  {case}{move}  ({e.action}, decided by {e.decided_by or '-'}, "
-                   f"recorded by {e.recorded_by} at {e.recorded_at}, commit {e.commit[:10]})")
-        for line in e.reason.splitlines():
+        recorded = f"recorded by {e.recorded_by} at {e.recorded_at or e.committed_at}, commit {e.commit[:10]}"
+        decided = f"decided by {e.decided_by or '-'}" + (f" ({e.holder})" if e.holder else "")
+        if e.action == "correction":
+            click.echo(f"{e.decided_on}  {case}correction of {e.corrects[:10]}  ({decided}, {recorded})")
+        else:
+            move = f"{e.source} -> {e.target}" if e.source else f"opened as {e.target}"
+            click.echo(f"{e.decided_on or e.recorded_at[:10]}  {case}{move}  ({e.action}, {decided}, {recorded})")
+        for line in (e.reason or e.subject).splitlines():
             click.echo(f"    {line}")
-        for path in e.sent:
-            click.echo(f"    sent: {path}")
+        for label, values in (("corrected finding", e.findings), ("requested", e.requested),
+                              ("included", e.included), ("sent", e.sent),
+                              ("approved", [f"{path} (blob {blob[:10]})" for path, blob in e.approved])):
+            for value in values:
+                click.echo(f"    {label}: {value}")
 
 
 @cli.command()
@@ -306,22 +317,49 @@ def log(ctx: click.Context, fmt: str) -> None:
 
 
 @cli.command()
+@click.option("--strict", is_flag=True, help="Fail on corrected findings too, not only on open ones.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
-def audit(ctx: click.Context, fmt: str) -> None:
-    """Prove that every status was reached by a legal, recorded decision (exit 1 if not)."""
+def audit(ctx: click.Context, strict: bool, fmt: str) -> None:
+    """Prove that every status was reached by a legal, recorded decision, made on
+    what the record says (exit 1 on any open finding; with --strict, on any finding)."""
     from lcspr.audit import audit as audit_history
 
-    report = audit_history(_repo(ctx))
+    report = audit_history(_repo(ctx), strict=strict)
     if fmt == "json":
         _print_json(report.as_dict())
     else:
         for finding in report.findings:
             click.echo(str(finding))
-        verdict = "the trail is whole" if report.ok else f"{len(report.findings)} finding(s)"
+        corrected = len(report.findings) - len(report.open)
+        if not report.findings:
+            verdict = "the trail is whole"
+        elif not report.open:
+            verdict = f"the trail is whole, with {corrected} corrected finding(s)"
+        else:
+            verdict = (f"{len(report.open)} open finding(s), {corrected} corrected" if corrected
+                       else f"{len(report.findings)} finding(s)")
         click.echo(f"Audited {report.commits} commit(s), {report.decisions} decision(s): {verdict}.")
     if not report.ok:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("commit")
+@click.option("--reason", required=True, help="What was examined and how it was put right (goes into the record).")
+@click.option("--by", "by", help="The role recording the correction, from lcspr.toml [roles] (default: default_role).")
+@click.option("--on", "on", help="The day it was put right, YYYY-MM-DD (default: today).")
+@click.pass_context
+def correct(ctx: click.Context, commit: str, reason: str, by: str | None, on: str | None) -> None:
+    """Record that the audit findings of COMMIT were examined and put right, in a commit of its own.
+
+    Example: lcspr correct 1a2b3c4d5e --by lig-chair --reason "Status set by hand in error; reverted in 6f7a8b9c0d."
+    """
+    from lcspr.corrections import correct as record_correction
+
+    record = record_correction(_repo(ctx), commit, reason, by, on)
+    click.echo(f"Recorded the correction of {record.corrects[:10]} (commit {record.commit[:10]}): "
+               + ", ".join(record.findings))
 
 
 @cli.command("import")

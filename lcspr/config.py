@@ -8,13 +8,15 @@ and optional overrides (a workflow file, a templates folder).
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lcspr.errors import ConfigError, NotARecordsRepository
+from lcspr import paths
+from lcspr.errors import ConfigError, NotARecordsRepository, UnsafePath
 
 CONFIG_NAME = "lcspr.toml"
 
@@ -70,6 +72,9 @@ class Config:
     agencies: dict[str, str]
     sectors: dict[str, list[str]]
     roles: dict[str, str]
+    #: Who holds a role, as the partnership chooses to put it on record (a job title or
+    #: a name; never a child's or family's details): recorded with each decision.
+    holders: dict[str, str] = field(default_factory=dict)
     health_commissioner: str = "icb"
     division: str = "england"
     rapid_review_day0: str = "awareness"
@@ -116,7 +121,7 @@ def load(root: Path, check: bool = True) -> Config:
 
     Read-only listings pass check=False so they start without jsonschema; they
     still refuse a file without a partnership name."""
-    path = root / CONFIG_NAME
+    path = paths.inside_repository(root, Path(CONFIG_NAME), "settings file")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -151,6 +156,14 @@ def _config_from(root: Path, text: str, raw: dict[str, Any]) -> Config:
     agencies = dict(raw.get("agencies") or DEFAULT_AGENCIES)
     sectors = {k: list(v) for k, v in (raw.get("sectors") or DEFAULT_SECTORS).items()}
     commissioner = raw.get("health_commissioner", "icb")
+    roles = dict(raw.get("roles") or DEFAULT_ROLES)
+    holders = dict(raw.get("holders") or {})
+    for role in holders:
+        if role not in roles:
+            raise ConfigError(
+                f"{CONFIG_NAME}:{_line_of(text, 'holders')}: holders.{role}: '{role}' is not one of the [roles] "
+                f"({', '.join(roles)}). Name a role that lcspr.toml lists, or add it to [roles]."
+            )
     for where, ids in [("health_commissioner", [commissioner])] + [
         (f"sectors.{sector}", ids) for sector, ids in sectors.items()
     ]:
@@ -166,7 +179,8 @@ def _config_from(root: Path, text: str, raw: dict[str, Any]) -> Config:
         prefix=raw.get("case_prefix", "LIG"),
         agencies=agencies,
         sectors=sectors,
-        roles=dict(raw.get("roles") or DEFAULT_ROLES),
+        roles=roles,
+        holders=holders,
         health_commissioner=commissioner,
         division=calendar.get("division", "england"),
         rapid_review_day0=calendar.get("rapid_review_day0", "awareness"),
@@ -175,10 +189,42 @@ def _config_from(root: Path, text: str, raw: dict[str, Any]) -> Config:
         publication_months=calendar.get("publication_months", 6),
         default_role=raw.get("default_role", "secretariat"),
         sign=bool(raw.get("sign", False)),
-        workflow_file=root / overrides["workflow"] if "workflow" in overrides else None,
-        templates_dir=root / overrides["templates"] if "templates" in overrides else None,
+        workflow_file=_override(root, text, overrides, "workflow"),
+        templates_dir=_override(root, text, overrides, "templates"),
         raw=raw,
     )
+
+
+#: What an [overrides] workflow file outside the repository may be called (see `_override`).
+SHARED_WORKFLOW_SUFFIXES = (".yaml", ".yml")
+
+
+def _override(root: Path, text: str, overrides: dict[str, Any], key: str) -> Path | None:
+    """The path `[overrides] key` names, checked: inside the repository it must be
+    real (no symbolic link on the way) and stay inside.
+
+    A workflow written as a path outside the repository (a file shared by several
+    repositories) is accepted, but only a real YAML file: lcspr.toml is anyone's to
+    change, and the workflow's error messages quote the file, so it must not name
+    /etc/passwd, /proc/self/environ or a file of passwords. Templates are filled into
+    the documents that are sent out, so they must always be the repository's own."""
+    if key not in overrides:
+        return None
+    value = Path(overrides[key])
+    full = Path(os.path.normpath(root / value))
+    where = f"{CONFIG_NAME}:{_line_of(text, f'overrides.{key}')}: [overrides] {key}"
+    if key == "workflow" and not full.is_relative_to(root):
+        real = Path(os.path.realpath(full))
+        if real.suffix.lower() not in SHARED_WORKFLOW_SUFFIXES or (real.exists() and not real.is_file()):
+            raise UnsafePath(
+                f"{where} = {str(value)!r} names {real}, which is not a YAML file; a workflow outside the "
+                "repository must be a .yaml file of its own. Correct the setting."
+            )
+        return full
+    found = paths.first_unsafe(root, value, "workflow file" if key == "workflow" else "templates folder")
+    if found:
+        raise UnsafePath(f"{where}: {paths.describe(root, *found)}")
+    return full
 
 
 def _line_of(text: str, where: str) -> int:

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from lcspr import gitops, mdfile, records, rules
+from lcspr import gitops, mdfile, records, rules, trail
 from lcspr.calendar import parse_iso_date
 from lcspr.errors import TransitionRefused, UsageError, ValidationFailed, did_you_mean
 from lcspr.intake import response_skeleton
 from lcspr.records import Case
 from lcspr.repository import Repository
-from lcspr.workflow import ANY_STATE, Requirement, Transition
+from lcspr.trail import Decision
+from lcspr.workflow import Requirement, Transition
 
 #: Fields only decisions change; --set may not touch them.
 PROTECTED = {"id", "status"}
@@ -41,20 +42,6 @@ class Option:
     missing: list[str]
     starts: list[str] = field(default_factory=list)
     stops: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Decision:
-    """What `advance` recorded."""
-
-    case: str
-    source: str
-    target: str
-    commit: str
-    decided_by: str
-    included: list[str] = field(default_factory=list)
-    sent: list[str] = field(default_factory=list)
-    requested: list[str] = field(default_factory=list)
 
 
 def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
@@ -92,25 +79,6 @@ def _value(item: str, name: str, raw: str) -> Any:
     return value if value == text else text
 
 
-def _find(repo: Repository, case: Case, target: str) -> Transition:
-    current = case.status
-    workflow = repo.workflow
-    if target == current:
-        raise TransitionRefused(f"{case.id} is already at {current}; nothing was recorded.")
-    options = workflow.transitions_from(current)
-    for transition in options:
-        if transition.target == target:
-            return transition
-        if transition.resume and transition.target == ANY_STATE and target == rules.get(case.data, "on_hold.previous"):
-            return transition
-    if target not in workflow.states:
-        hint = did_you_mean(target, workflow.states, quoted=False)
-        raise UsageError(f"{target!r} is not a state of the workflow{hint}")
-    legal = sorted({_target(case, t) for t in options})
-    listing = ", ".join(legal) if legal else "none: it is a final state"
-    raise TransitionRefused(f"{case.id} cannot move from {current} to {target}. Legal next states: {listing}.")
-
-
 def _check_status_unchanged(repo: Repository, case: Case) -> None:
     """Refuse a case whose status on disk is not the one its last commit recorded:
     a status changes only by a decision, and the record must say where it came from."""
@@ -130,10 +98,10 @@ def _check_status_unchanged(repo: Repository, case: Case) -> None:
         )
 
 
-def _target(case: Case, transition: Transition) -> str:
-    """The state a transition leads to; for a resume, the state the case was held from."""
-    if transition.target != ANY_STATE:
-        return transition.target
+def held_from(repo: Repository, case: Case) -> str | None:
+    """The state a case on hold was held from, when it is on hold and the record says."""
+    if not any(t.resume for t in repo.workflow.transitions_from(case.status)):
+        return None
     previous = rules.get(case.data, "on_hold.previous")
     if not rules.is_set(previous):
         raise TransitionRefused(
@@ -146,12 +114,15 @@ def _target(case: Case, transition: Transition) -> str:
 
 def _updates(case: Case, transition: Transition, target: str, on: str, reason: str,
              assignments: dict[str, Any], by: str) -> dict[str, Any]:
-    """Every case.md field the decision writes, dotted path → value, in writing order."""
+    """Every case.md field the decision writes, dotted path → value, in writing order.
+    A date is stamped once (the first decision to reach it), except on a hold, a
+    resume and an approval, which each record their own day."""
     updates: dict[str, Any] = {"status": target}
     updates.update(assignments)
     updates.update({name: by if value == DECIDER else value for name, value in transition.sets.items()})
+    again = transition.hold or transition.resume or bool(transition.approves)
     for stamp in transition.stamps:
-        if transition.hold or transition.resume or not rules.is_set(rules.get(case.data, stamp)):
+        if again or not rules.is_set(rules.get(case.data, stamp)):
             updates.setdefault(stamp, on)
     if transition.hold:
         updates["on_hold.previous"] = case.status
@@ -172,16 +143,20 @@ def _apply(data: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def missing(repo: Repository, case: Case, transition: Transition, target: str, data: dict[str, Any]) -> list[str]:
-    """Everything the target state and the transition need that `data` lacks."""
+def missing(repo: Repository, case: Case, transition: Transition, target: str, data: dict[str, Any],
+            checked: dict[tuple[str, str, str], list[str]] | None = None) -> list[str]:
+    """Everything the target state and the transition need that `data` (case.md as it
+    is after the move) and the case's other files lack. `checked` caches the
+    validation of files by content, for the audit, which asks again and again."""
     wanted = list(repo.workflow.requirements(target)) + list(transition.requires)
     out: list[str] = []
     for requirement in wanted:
-        out.extend(_check(repo, case, requirement, data))
+        out.extend(_check(repo, case, requirement, data, checked))
     return out
 
 
-def _check(repo: Repository, case: Case, req: Requirement, data: dict[str, Any]) -> list[str]:
+def _check(repo: Repository, case: Case, req: Requirement, data: dict[str, Any],
+           checked: dict[tuple[str, str, str], list[str]] | None) -> list[str]:
     if req.rule:
         check = rules.RULES.get(req.rule)
         if check is None:
@@ -193,7 +168,13 @@ def _check(repo: Repository, case: Case, req: Requirement, data: dict[str, Any])
             return [f"{req.file}.md is missing"]
         from lcspr.validation import check_file
 
-        return [str(p) for p in check_file(repo, case.id, req.file, md)]
+        key = (case.id, req.file, md.text)
+        if checked is None or key not in checked:
+            found = [str(p) for p in check_file(repo, case.id, req.file, md)]
+            if checked is None:
+                return found
+            checked[key] = found
+        return checked[key]
     assert req.field is not None
     kind, _, dotted = req.field.rpartition(":")
     if kind:
@@ -212,25 +193,59 @@ def _check(repo: Repository, case: Case, req: Requirement, data: dict[str, Any])
 
 def options(repo: Repository, case_id: str, on: str | None = None, today: date | None = None) -> list[Option]:
     """The legal next states of a case, each with what is still missing and the
-    deadlines entering it would start or stop."""
+    deadlines entering it would start or stop. Every verdict is `trail.judge`'s,
+    as for `advance` and `audit`."""
     from lcspr.deadlines import changes, open_deadlines
 
     case = records.read_case(repo.config, case_id)
     today = today or date.today()
     on = on or today.isoformat()
     now = open_deadlines(repo.config, repo.workflow, case, today=today)
+    held = held_from(repo, case)
+    changed = changed_since_approval(repo, case)
     result = []
+    seen: set[str] = set()
     for transition in repo.workflow.transitions_from(case.status):
-        target = _target(case, transition)
-        if target is None:
+        target = trail.target_of(transition, held)
+        if target is None or target in seen:
             continue
-        data = _apply(case.data, _updates(case, transition, target, on, "(reason)", {}, transition.by[0]))
+        seen.add(target)
+        after: dict[str, dict[str, Any]] = {}
+
+        def gaps(t: Transition, target: str = target) -> list[str]:
+            after[target] = _apply(case.data, _updates(case, t, target, on, "(reason)", {}, t.by[0]))
+            return missing(repo, case, t, target, after[target])
+
+        verdict = trail.judge(repo.workflow, case.status, target, None, held, gaps)
+        chosen = verdict.transition or transition
+        lacking = list(verdict.reasons) + [
+            f"{note}; re-approve it first" for kind in chosen.keeps_approved for note in changed.get(kind, [])]
+        data = after.get(target) or _apply(case.data, _updates(case, chosen, target, on, "(reason)", {}, chosen.by[0]))
         started, stopped = changes(now, open_deadlines(repo.config, repo.workflow, case, data, target, today))
         result.append(Option(
-            target, repo.workflow.title(target), transition.by, missing(repo, case, transition, target, data),
-            [f"{d.label}, due {d.due}" for d in started], [d.label for d in stopped],
+            target, repo.workflow.title(target), tuple(dict.fromkeys(
+                r for t in repo.workflow.transitions_from(case.status) if trail.target_of(t, held) == target for r in t.by)),
+            lacking, [f"{d.label}, due {d.due}" for d in started], [d.label for d in stopped],
         ))
     return result
+
+
+def changed_since_approval(repo: Repository, case: Case, trail_of: Any = None) -> dict[str, list[str]]:
+    """Per approved document kind, a note for each of its files changed since the last
+    approval ("report.md changed since approval on 2026-10-20"); empty when nothing changed."""
+    from lcspr.audit import approved_files, case_trail
+
+    trail_of = trail_of or case_trail(repo, case.id)[0]
+    notes: dict[str, list[str]] = {}
+    for kind, pinned in trail_of.approved.items():
+        names = approved_files(kind, case.names())
+        paths = [case.folder / n for n in names]
+        now = dict(zip(names, gitops.blob_ids(repo.root, paths)))
+        for name in sorted(set(names) | set(pinned)):
+            if now.get(name) != pinned.get(name):
+                verb = "changed" if name in now and name in pinned else ("was added" if name in now else "was removed")
+                notes.setdefault(kind, []).append(f"{name} {verb} since approval on {trail_of.approved_on.get(kind, '?')}")
+    return notes
 
 
 def advance(
@@ -257,8 +272,16 @@ def advance(
     on = on or today.isoformat()
     if parse_iso_date(on, "--on") > today:
         raise UsageError(f"--on {on} is in the future; a decision is recorded on or after the day it was made.")
+    owned = trail.owned_fields(repo.workflow)
+    for name in assignments or {}:
+        clash = sorted(o for o in owned if o == name or o.startswith(name + ".") or name.startswith(o + "."))
+        if clash:
+            raise UsageError(f"--set {name}: `{clash[0]}` is written by the decision itself (its day is --on); "
+                             "leave it out.")
     folder = records.case_folder(config, case_id)
     with gitops.writing(config.root, folder):
+        # lcspr's own temporary files left by a killed run are never part of the record.
+        gitops.clear_leftovers(folder)
         # Read under the lock: a second process deciding on the same case sees
         # the first one's commit, never a stale status.
         case = records.read_case(config, case_id)
@@ -267,22 +290,52 @@ def advance(
 
 def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on: str,
             assignments: dict[str, Any]) -> Decision:
+    from lcspr.audit import approved_files, case_trail
+
     config = repo.config
     _check_status_unchanged(repo, case)
-    transition = _find(repo, case, target)
-    if by not in transition.by:
+    if target == case.status:
+        raise TransitionRefused(f"{case.id} is already at {case.status}; nothing was recorded.")
+    trail_of, findings = case_trail(repo, case.id)
+    if findings:
         raise TransitionRefused(
-            f"{case.id}: {by} may not decide {case.status} -> {target}; it is decided by {', '.join(transition.by)}."
+            f"{case.id} cannot move: its record has findings a decision must not build on:\n"
+            + "\n".join(f"  - {f}" for f in findings)
+            + "\nPut each right (e.g. restore what was changed by hand, with `git revert`), then record that "
+            "with `lcspr correct COMMIT --reason ... --by ROLE`; `lcspr audit` shows the findings."
         )
-    updates = _updates(case, transition, target, on, reason, assignments, by)
-    gaps = missing(repo, case, transition, target, _apply(case.data, updates))
-    if gaps:
-        raise TransitionRefused(f"{case.id} cannot move to {target}:\n" + "\n".join(f"  - {gap}" for gap in gaps))
+    _check_on(case, on, trail_of.decided_on)
+    held = held_from(repo, case)
 
+    def gaps(transition: Transition) -> list[str]:
+        updates = _updates(case, transition, target, on, reason, assignments, by)
+        return missing(repo, case, transition, target, _apply(case.data, updates))
+
+    verdict = trail.judge(repo.workflow, case.status, target, by, held, gaps)
+    if verdict.refusal == trail.UNKNOWN_STATE:
+        raise UsageError(verdict.reasons[0])
+    if verdict.refusal == trail.UNMET:
+        raise TransitionRefused(f"{case.id} cannot move to {target}:\n" + "\n".join(f"  - {g}" for g in verdict.reasons))
+    if verdict.refusal == trail.ILLEGAL:
+        raise TransitionRefused(f"{case.id} {verdict.reasons[0]}")
+    if not verdict.legal:
+        raise TransitionRefused(f"{case.id}: {verdict.reasons[0]}")
+    transition = verdict.transition
+    assert transition is not None
+    _check_still_approved(repo, case, transition, target, trail_of)
+
+    updates = _updates(case, transition, target, on, reason, assignments, by)
     case_md = case.files["case"]
     new_text = mdfile.set_fields(case_md, {tuple(k.split(".")): v for k, v in updates.items()})
     included = gitops.changed_files(config.root, case.folder)
+    touched = sorted(set(included) & set(trail_of.sent))
+    if touched:
+        raise TransitionRefused(
+            f"{', '.join(touched)} was sent by an earlier decision and has been changed; a sent document stays as "
+            f"it was sent, so nothing was recorded. Put it back with `git restore -- {' '.join(touched)}`."
+        )
     sent: list[str] = []
+    approved: list[tuple[str, str]] = []
 
     new_data = _apply(case.data, updates)
     requested = [a for a in new_data.get("agencies_involved") or [] if a not in case.responses()] \
@@ -305,25 +358,62 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
         if transition.sends:
             from lcspr.documents import render_for_decision
 
-            written = render_for_decision(repo, case.id, list(transition.sends))
+            written = render_for_decision(repo, case.id, list(transition.sends), target)
             sent.extend(records.relative(config, p) for p in written)
+        for kind in transition.approves:
+            names = approved_files(kind, case.names())
+            approved.extend(zip(names, gitops.blob_ids(config.root, [case.folder / n for n in names])))
 
-    trailers = [
-        ("Lcspr-Case", case.id),
-        ("Lcspr-Action", "advance"),
-        ("Lcspr-From", case.status),
-        ("Lcspr-To", target),
-        ("Lcspr-Decided-By", by),
-        ("Lcspr-Decided-On", on),
-        ("Lcspr-Recorded-At", gitops.now_utc()),
-    ]
+    record = trail.Decision(
+        action=trail.ADVANCE, case=case.id, source=case.status, target=target, decided_by=by,
+        holder=config.holders.get(by, ""), decided_on=on, recorded_at=gitops.now_utc(),
+        subject=f"{case.id}: {case.status} -> {target}", reason=reason,
+    )
+
     def message() -> str:
-        # What lcspr did besides the status goes in trailers, so the body is the
-        # reason exactly as given.
-        notes = [("Lcspr-Requested", agency) for agency in requested]
-        notes += [("Lcspr-Included", path) for path in included]
-        notes += [("Lcspr-Sent", path) for path in sent]
-        return gitops.message_with_trailers(f"{case.id}: {case.status} -> {target}", reason, trailers + notes)
+        # What lcspr did besides the status goes in trailers, so the body is the reason exactly as given.
+        record.requested, record.included, record.sent, record.approved = requested, included, sent, approved
+        return record.message()
 
-    commit = gitops.record_change(config.root, case.folder, write, message, sign=config.sign)
-    return Decision(case.id, case.status, target, commit, by, included, sent, requested)
+    record.commit = gitops.record_change(config.root, case.folder, write, message, sign=config.sign)
+    return record
+
+
+def _check_on(case: Case, on: str, previous: str) -> None:
+    """A decision's day is not before the referral arrived, nor before the case's previous decision."""
+    received = rules.get(case.data, "dates.received")
+    if rules.is_set(received) and on < str(received):
+        raise UsageError(f"--on {on} is before {case.id}'s referral was received ({received}); give the day the "
+                         "decision was made.")
+    if previous and on < previous:
+        raise UsageError(f"--on {on} is before {case.id}'s previous decision ({previous}); decisions are recorded "
+                         "in the order they were made, so give that day or a later one.")
+
+
+def _check_still_approved(repo: Repository, case: Case, transition: Transition, target: str, trail_of: Any) -> None:
+    """Refuse a move that sends or publishes a document changed since its approval,
+    showing what changed and the way back to approval."""
+    if not transition.keeps_approved:
+        return
+    changed = changed_since_approval(repo, case, trail_of)
+    for kind in transition.keeps_approved:
+        if kind not in trail_of.approved and trail_of.imported:
+            continue  # approved before the case entered the record: there is no pin to compare
+        if kind not in trail_of.approved:
+            raise TransitionRefused(f"{case.id} cannot move to {target}: no decision approved its {kind}.")
+        notes = changed.get(kind)
+        if not notes:
+            continue
+        rel = records.relative(repo.config, case.folder)
+        since = trail_of.approved_in[kind]
+        stat = gitops.git(repo.root, "diff", "--stat", since, "--", rel, check=False).stdout.rstrip()
+        back = [t.target for t in repo.workflow.transitions_from(case.status)
+                if any(u.approves for u in repo.workflow.transitions_from(t.target))]
+        way = (f" To change it, take it back for approval: `lcspr advance {case.id} {back[0]} --reason ...`, "
+               "then approve it again.") if back else ""
+        raise TransitionRefused(
+            f"{case.id} cannot move to {target}: the {kind} changed since it was approved, and what is sent must be "
+            f"what was approved:\n" + "\n".join(f"  - {n}" for n in notes)
+            + (f"\n{stat}" if stat else "")
+            + f"\nSee the whole change with `git diff {since[:10]} -- {rel}`.{way}"
+        )

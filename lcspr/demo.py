@@ -188,12 +188,25 @@ def run(folder: Path, examples: Path) -> None:
           "--reason", "Report sent to the Main Board for approval."], root)
     step(["lcspr", "advance", CASE, "approved", "--by", "board", "--on", "2026-11-03",
           "--reason", "Approved at the Main Board meeting."], root)
+    print("\n# After the approval, a reviewer adds a finding to report.md and commits it.")
+    report = root / "cases" / CASE / "report.md"
+    reviewer_writes(root, f"cases/{CASE}/report.md",
+                    report.read_text(encoding="utf-8") + "3. Nobody asked the school.\n", "Add a finding")
+    print("\n# What goes to the National Panel must be what the Board approved: lcspr refuses.")
     step(["lcspr", "advance", CASE, "pre-publication", "--by", "secretariat", "--on", "2026-11-05",
+          "--set", "dates.planned_publication=2026-11-17",
+          "--reason", "Final report sent to the National Panel, the DfE and Ofsted."], root, allow=(1,))
+    step(["lcspr", "advance", CASE, "board-approval", "--by", "secretariat", "--on", "2026-11-05",
+          "--reason", "The report gained a finding after approval; back to the Board."], root)
+    step(["lcspr", "advance", CASE, "approved", "--by", "board", "--on", "2026-11-06",
+          "--reason", "The Board approved the report with the added finding."], root)
+    step(["lcspr", "advance", CASE, "pre-publication", "--by", "secretariat", "--on", "2026-11-06",
           "--set", "dates.planned_publication=2026-11-17",
           "--reason", "Final report sent to the National Panel, the DfE and Ofsted."], root)
     step(["lcspr", "advance", CASE, "published", "--by", "secretariat", "--on", "2026-11-17",
           "--set", "publication.url=https://example.org/lcspr/child-d",
           "--reason", "Published on the partnership's website."], root)
+    print("\n# Drafts go to drafts/, never over what was sent.")
     for kind in ("referral", "response", "report"):
         step(["lcspr", "render", CASE, kind], root)
     step(["lcspr", "history", CASE], root)
@@ -201,7 +214,9 @@ def run(folder: Path, examples: Path) -> None:
     step(["lcspr", "list"], root)
     # `due` exits 3 when a deadline is overdue: that is its message, not a failure of the demo.
     step(["lcspr", "due"], root, allow=(0, 3))
-    print(f"\nThe demo records repository is {root}; the Word documents are in {root / 'cases' / CASE / 'documents'}.")
+    step(["git", "status", "--short"], root)
+    print(f"\nThe demo records repository is {root}; the documents sent are in {root / 'cases' / CASE / 'documents'},"
+          f" the drafts in {root / 'drafts' / CASE}.")
     print(f"Try: cd {root} && git log --stat")
 
 

@@ -43,6 +43,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from lcspr.repository import Repository
 
 KINDS = ("referral", "response", "report")
+#: Where `lcspr render` writes, at the repository's root: drafts, never the record.
+DRAFTS_DIR = "drafts"
 MARKING = "OFFICIAL-SENSITIVE"
 PDF_TIMEOUT_SECONDS = 300
 
@@ -74,29 +76,45 @@ def render(
     the paths written (each .docx, then each .pdf with `pdf`).
 
     `response` renders `agency`'s form, or every agency's without it. With no
-    `output` the files go to cases/<ID>/documents/; `output` is a folder, or a .docx
-    file name when one document is rendered. Every document is filled before any is
-    written, so a refusal (a case that does not validate, a template that fails,
-    `pdf` without LibreOffice) writes nothing."""
+    `output` the files are drafts, in drafts/<ID>/ at the repository's root, never
+    in the case folder, whose documents/ holds only what decisions sent; `output`
+    is a folder, or a .docx file name when one document is rendered. Every
+    document is filled before any is written, so a refusal (a case that does not
+    validate, a template that fails, `pdf` without LibreOffice) writes nothing."""
     _check_kind(kind, agency)
     soffice = _soffice() if pdf else None
     case = read_valid_case(repo, case_id)
+    if output is None:
+        root = repo.config.root
+        output = paths.inside_repository(root, Path(DRAFTS_DIR) / case.id, "drafts folder")
     written = _write_all(_fill_all(repo.config, case, kind, agency, output))
     if soffice:
         written += convert_to_pdf(written, soffice)
     return written
 
 
-def render_for_decision(repo: "Repository", case_id: str, kinds: list[str]) -> list[Path]:
+def render_for_decision(repo: "Repository", case_id: str, kinds: list[str], label: str) -> list[Path]:
     """Render the documents a decision sends (`sends:` in the workflow: referral,
     response = every agency's, report) into the case folder's documents/ and return
-    their paths, for the decision's commit to hold exactly what was sent. Writes
-    nothing unless every document can be rendered."""
+    their paths, for the decision's commit to hold exactly what was sent. Each gets
+    a name of its own, marked with `label` (the state the decision enters), so a
+    document sent before is never overwritten. Writes nothing unless every
+    document can be rendered."""
     for kind in kinds:
         _check_kind(kind, None)
     case = read_valid_case(repo, case_id)
     filled = [doc for kind in dict.fromkeys(kinds) for doc in _fill_all(repo.config, case, kind, None, None)]
-    return _write_all(filled)
+    return _write_all([(_unused(target, label), data) for target, data in filled])
+
+
+def _unused(target: Path, label: str) -> Path:
+    """`LIG-2026-004-review-report-pre-publication.docx`, or `...-2.docx` and on when that exists."""
+    stem = f"{target.stem}-{label}"
+    candidate, n = target.with_name(f"{stem}{target.suffix}"), 1
+    while candidate.exists() or candidate.is_symlink():
+        n += 1
+        candidate = target.with_name(f"{stem}-{n}{target.suffix}")
+    return candidate
 
 
 def fill(config: "Config", case: "Case", kind: str, agency: str | None = None) -> bytes:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -21,7 +22,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from lcspr.errors import GitError, GitIdentityMissing, RepositoryBusy
+from lcspr.errors import GitError, GitIdentityMissing, RepositoryBusy, UnsafePath
 
 #: Variables that would make `git` read or write another repository or index.
 _REDIRECTING = (
@@ -167,33 +168,54 @@ def now_utc() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def message_with_trailers(subject: str, body: str, trailers: list[tuple[str, str]]) -> str:
-    parts = [subject.strip()]
-    if body.strip():
-        parts.append(body.strip())
-    parts.append("\n".join(f"{key}: {' '.join(value.split())}" for key, value in trailers))
-    return "\n\n".join(parts) + "\n"
+#: The temporary files lcspr writes beside a file before replacing it
+#: (`.case.md.k3j2h1g0.tmp`): one left by a killed process is lcspr's, never the record's.
+LEFTOVER = re.compile(r"^\.[^/]+\.[a-z0-9_]{8}\.tmp$")
+
+
+def clear_leftovers(folder: Path) -> list[Path]:
+    """Remove the temporary files a killed lcspr left in `folder` (held under the lock,
+    so no other lcspr is writing them) and return what was removed."""
+    if not folder.is_dir():
+        return []
+    found = [p for p in folder.rglob(".*.tmp") if LEFTOVER.match(p.name) and p.is_file() and not p.is_symlink()]
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found
 
 
 class _Snapshot:
-    """The bytes of every file under a folder, to put it back exactly."""
+    """The bytes of every file under a folder, to put it back exactly.
+
+    Symbolic links are neither read nor written through, nor removed: a link
+    committed in a case folder may point anywhere (reading the case refuses it
+    before any write, see lcspr.paths; this keeps the put-back safe regardless)."""
 
     def __init__(self, folder: Path) -> None:
+        if folder.is_symlink():
+            raise UnsafePath(f"{folder} is a symbolic link; lcspr writes only in real folders of the repository.")
         self.folder = folder
         self.existed = folder.exists()
-        self.files = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} if self.existed else {}
+        self.files = {p: p.read_bytes() for p in self._real("file")} if self.existed else {}
+
+    def _real(self, kind: str) -> list[Path]:
+        """The files (or folders) under the folder that are not links; rglob does not enter linked folders."""
+        wanted = Path.is_file if kind == "file" else Path.is_dir
+        return [p for p in self.folder.rglob("*") if not p.is_symlink() and wanted(p)]
 
     def restore(self) -> None:
         if not self.existed:
             shutil.rmtree(self.folder, ignore_errors=True)
             return
-        for path in [p for p in self.folder.rglob("*") if p.is_file() and p not in self.files]:
+        for path in [p for p in self._real("file") if p not in self.files]:
             path.unlink()
         for path, data in self.files.items():
+            if path.is_symlink():  # made in place of the file meanwhile: put the file back, not its target
+                path.unlink()
             if not path.exists() or path.read_bytes() != data:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
-        for path in sorted((p for p in self.folder.rglob("*") if p.is_dir()), reverse=True):
+        for path in sorted(self._real("dir"), reverse=True):
             if not any(path.iterdir()):
                 path.rmdir()
 
@@ -254,6 +276,24 @@ def record_change(
     return _head(root)
 
 
+def record_empty(root: Path, message: str, sign: bool = False) -> str:
+    """Inside `writing(root)`: commit `message` with no change to any file (a record
+    about other commits, such as a correction). A private index holding HEAD's tree
+    keeps whatever the user has staged out of it; hooks and signing run as usual."""
+    index = git_dir(root) / "lcspr-record.index"
+    env = {**git_env(), "GIT_INDEX_FILE": str(index)}
+    try:
+        git(root, "read-tree", f"--index-output={index}", "HEAD")
+        args = ["git", "-C", str(root), "commit", "--quiet", "--allow-empty", "--no-edit",
+                "--cleanup=whitespace", "--file", "-"] + (["--gpg-sign"] if sign else [])
+        done = subprocess.run(args, input=message, capture_output=True, encoding="utf-8", errors="replace", env=env)
+        if done.returncode != 0:
+            raise _commit_failed(done, sign)
+    finally:
+        index.unlink(missing_ok=True)
+    return _head(root)
+
+
 def _head(root: Path) -> str:
     return git(root, "rev-parse", "-q", "--verify", "HEAD", check=False).stdout.strip()
 
@@ -309,3 +349,65 @@ def changed_files(root: Path, folder: Path) -> list[str]:
     # its new name and its old one, both of which the commit records.
     out = git(root, "status", "--porcelain", "-z", "--no-renames", "--untracked-files=all", "--", rel).stdout
     return [record[3:] for record in out.split("\0") if record]
+
+
+class ObjectReader:
+    """Git objects by name (`<sha>`, `<commit>:<path>`) through one `git cat-file --batch`
+    process, so reading thousands of historic files costs one process, not thousands."""
+
+    def __init__(self, root: Path) -> None:
+        self._process = subprocess.Popen(
+            ["git", "-C", str(root), "cat-file", "--batch"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env(),
+        )
+
+    def read(self, name: str) -> tuple[str, bytes] | None:
+        """(type, content) of the object `name`, or None when there is none."""
+        assert self._process.stdin is not None and self._process.stdout is not None
+        if "\n" in name:
+            return None
+        self._process.stdin.write(name.encode("utf-8") + b"\n")
+        self._process.stdin.flush()
+        header = self._process.stdout.readline().decode("utf-8", "replace").split()
+        if len(header) != 3:  # `<name> missing` or `<name> ambiguous`
+            return None
+        size = int(header[2])
+        data = self._process.stdout.read(size)
+        self._process.stdout.read(1)  # the newline after the content
+        return header[1], data
+
+    def tree(self, name: str) -> dict[str, tuple[str, str]]:
+        """The entries of the tree `name`: file name -> (mode, sha); empty when there is no such tree."""
+        found = self.read(name)
+        if found is None or found[0] != "tree":
+            return {}
+        entries, data, at = {}, found[1], 0
+        while at < len(data):
+            space = data.index(b" ", at)
+            nul = data.index(b"\0", space)
+            mode, entry = data[at:space].decode(), data[space + 1:nul].decode("utf-8", "replace")
+            entries[entry] = (mode, data[nul + 1:nul + 21].hex())
+            at = nul + 21
+        return entries
+
+    def close(self) -> None:
+        if self._process.stdin:
+            self._process.stdin.close()
+        self._process.wait()
+        if self._process.stdout:
+            self._process.stdout.close()
+
+    def __enter__(self) -> "ObjectReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def blob_ids(root: Path, paths: list[Path]) -> list[str]:
+    """The Git blob IDs the files would have if committed now (`git hash-object`,
+    with the repository's own filters, such as line-ending conversion)."""
+    if not paths:
+        return []
+    rel = [p.relative_to(root).as_posix() for p in paths]
+    return git(root, "hash-object", "--", *rel).stdout.split()

@@ -1,105 +1,97 @@
 """The Git history of decisions, read in one pass.
 
 `walk` reads `git log` once (oldest first) and yields each commit with its
-trailers and, when asked, the case.md files it changed (blob IDs before and
-after). `history` and `log` turn decision commits into records an auditor can
-read; `lcspr audit` (audit.py) checks the whole walk.
+record (`trail.Decision`, from Git's own trailer parsing) and, when asked, the
+files it changed (blob IDs before and after). `entries` gives the decisions an
+auditor reads (`lcspr history`, `lcspr log`); `lcspr audit` (audit.py) checks
+the whole walk.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lcspr import gitops
+from lcspr import gitops, trail
+from lcspr.trail import Decision
 
-ACTIONS = ("new-case", "advance", "import")
-_TRAILER = re.compile(r"^([A-Za-z][A-Za-z0-9-]*): ?(.*)$")
-_CASE_FILE = re.compile(r"^cases/([^/]+)/case\.md$")
+_CASE_PATH = re.compile(r"^cases/([^/]+)/(.+)$")
+NULL = "0" * 40
 
 
 @dataclass
 class Change:
-    """One case.md a commit changed: the blobs it had in each parent, and now."""
+    """One file under cases/ a commit changed: its blobs in each parent, and now."""
 
     case_id: str
-    before: list[str]  # one per parent; the null ID where the file did not exist
-    after: str  # the null ID when the commit deleted it
+    name: str  # relative to the case folder: case.md, responses/police.md, ...
+    before: list[str]  # one per parent; NULL where the file did not exist
+    after: str  # NULL when the commit deleted it
+
+    @property
+    def path(self) -> str:
+        return f"cases/{self.case_id}/{self.name}"
 
 
 @dataclass
 class Commit:
     sha: str
     parents: list[str]
-    committer: str
-    committer_email: str
-    committed_at: str
-    subject: str
-    body: str
-    trailers: dict[str, list[str]]
+    record: Decision
     signature: str = ""
-    changes: list[Change] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)  # files under cases/ (with changes=True)
     paths: list[str] = field(default_factory=list)  # every path changed (with changes=True)
-
-    def trailer(self, key: str) -> str | None:
-        values = self.trailers.get(key.lower())
-        return values[0] if values else None
 
     @property
     def is_decision(self) -> bool:
-        return self.trailer("Lcspr-Action") in ACTIONS
+        return self.record.is_decision
+
+    def case_changes(self, name: str = "case.md") -> list[Change]:
+        return [c for c in self.changes if c.name == name]
 
 
-def split_message(message: str) -> tuple[str, str, dict[str, list[str]]]:
-    """(subject, body without trailers, trailers by lower-case key)."""
-    message = message.strip("\n")
-    subject, _, rest = message.partition("\n")
-    paragraphs = [p for p in re.split(r"\n\s*\n", rest.strip("\n")) if p.strip()]
-    trailers: dict[str, list[str]] = {}
-    if paragraphs:
-        lines = paragraphs[-1].splitlines()
-        matches = [_TRAILER.match(line) for line in lines]
-        if lines and all(matches):
-            for m in matches:
-                assert m is not None
-                trailers.setdefault(m[1].lower(), []).append(m[2].strip())
-            paragraphs = paragraphs[:-1]
-    return subject.strip(), "\n\n".join(p.strip() for p in paragraphs), trailers
-
-
-def walk(root: Path, changes: bool = False, signatures: bool = False) -> Iterator[Commit]:
-    """Every commit reachable from HEAD, parents before children, in one `git log`."""
+def walk(root: Path, changes: bool = False, signatures: bool = False, paths: list[str] | None = None,
+         grep: str | None = None) -> Iterator[Commit]:
+    """Every commit reachable from HEAD, parents before children, in one `git log`
+    (only those touching `paths`, or whose message matches `grep`, when given)."""
     if gitops.git(root, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode:
         return
-    fields = ["%H", "%P", "%cn", "%ce", "%cI"] + (["%G?"] if signatures else []) + ["%B"]
+    fields = ["%H", "%P", "%cn", "%cI"] + (["%G?"] if signatures else []) + ["%(trailers:only,unfold)", "%B"]
     fmt = "%x1e" + "%x1f".join(fields) + "%x1d"
     args = ["log", "--reverse", "--topo-order", f"--format={fmt}"]
     if changes:
         args += ["--raw", "--no-abbrev", "-c", "--no-renames"]
-    out = gitops.git(root, *args, "HEAD").stdout
+    if grep:
+        args += ["--extended-regexp", f"--grep={grep}"]
+    args.append("HEAD")
+    if paths:
+        args += ["--full-history", "--", *paths]
+    out = gitops.git(root, *args).stdout
     for record in out.split("\x1e")[1:]:
         head, _, raw = record.partition("\x1d")
         parts = head.split("\x1f")
-        sha, parents, name, email, when = parts[:5]
-        signature = parts[5] if signatures else ""
-        subject, body, trailers = split_message(parts[-1])
-        commit = Commit(sha, parents.split(), name, email, when, subject, body, trailers, signature)
+        sha, parents, name, when = parts[:4]
+        signature = parts[4] if signatures else ""
+        trailers = trail.parse_trailers(parts[-2])
+        subject, body = trail.split_body(parts[-1], bool(trailers))
+        decision = Decision.read(subject, body, trailers, commit=sha, recorded_by=name, committed_at=when)
+        commit = Commit(sha, parents.split(), decision, signature)
         if changes:
             commit.changes = list(_parse_raw(raw, commit.paths))
         yield commit
 
 
 def _parse_raw(raw: str, paths: list[str]) -> Iterator[Change]:
-    """The case.md changes of `git log --raw` output; every path changed goes into `paths`."""
+    """The changes under cases/ of `git log --raw` output; every path changed goes into `paths`."""
     for line in raw.splitlines():
         if not line.startswith(":"):
             continue
         meta, _, path = line.partition("\t")
         paths.append(path)
-        match = _CASE_FILE.match(path)
+        match = _CASE_PATH.match(path)
         if not match:
             continue
         colons = len(meta) - len(meta.lstrip(":"))
@@ -107,55 +99,28 @@ def _parse_raw(raw: str, paths: list[str]) -> Iterator[Change]:
         # `:mode.. sha_parent.. sha_result status`: one mode and one sha per
         # parent, then the result's (combined format for merges).
         shas = fields[colons + 1 : 2 * colons + 2]
-        yield Change(match[1], shas[:-1], shas[-1])
+        yield Change(match[1], match[2], shas[:-1], shas[-1])
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One decision as an auditor reads it."""
-
-    case: str
-    action: str
-    decided_on: str
-    source: str
-    target: str
-    decided_by: str
-    recorded_by: str
-    recorded_at: str
-    reason: str
-    commit: str
-    sent: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["from"], data["to"] = data.pop("source"), data.pop("target")
-        data["sent"] = list(self.sent)
-        return data
+def as_dict(decision: Decision) -> dict[str, Any]:
+    """One decision as `lcspr history --format json` shows it."""
+    return {
+        "case": decision.case, "action": decision.action, "decided_on": decision.decided_on or decision.recorded_at[:10],
+        "from": decision.source, "to": decision.target, "decided_by": decision.decided_by, "holder": decision.holder,
+        "recorded_by": decision.recorded_by, "recorded_at": decision.recorded_at or decision.committed_at,
+        "reason": decision.reason or decision.subject, "commit": decision.commit,
+        "requested": decision.requested, "included": decision.included, "sent": decision.sent,
+        "approved": [{"file": path, "blob": blob} for path, blob in decision.approved],
+        "corrects": decision.corrects, "findings": decision.findings,
+    }
 
 
-def entries(root: Path, case_id: str | None = None) -> list[Entry]:
-    """The decisions recorded in Git, oldest first; only `case_id`'s when given."""
-    result = []
-    for commit in walk(root):
-        if not commit.is_decision:
-            continue
-        case = commit.trailer("Lcspr-Case") or ""
-        if case_id is not None and case != case_id:
-            continue
-        recorded_at = commit.trailer("Lcspr-Recorded-At") or commit.committed_at
-        result.append(
-            Entry(
-                case=case,
-                action=commit.trailer("Lcspr-Action") or "",
-                decided_on=commit.trailer("Lcspr-Decided-On") or recorded_at[:10],
-                source=commit.trailer("Lcspr-From") or "",
-                target=commit.trailer("Lcspr-To") or "",
-                decided_by=commit.trailer("Lcspr-Decided-By") or "",
-                recorded_by=commit.committer,
-                recorded_at=recorded_at,
-                reason=commit.body or commit.subject,
-                commit=commit.sha,
-                sent=tuple(commit.trailers.get("lcspr-sent", [])),
-            )
-        )
-    return result
+def entries(root: Path, case_id: str | None = None) -> list[Decision]:
+    """The decisions and corrections recorded in Git, oldest first; only `case_id`'s when given."""
+    wanted = (*trail.DECISIONS, trail.CORRECTION)
+    found = []
+    for commit in walk(root, grep=f"^{trail.ACTION}: "):
+        record = commit.record
+        if record.action in wanted and (case_id is None or record.case == case_id):
+            found.append(record)
+    return found

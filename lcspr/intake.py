@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from string import Template
 
-from lcspr import gitops, mdfile, records
+from lcspr import gitops, mdfile, paths, records, trail
 from lcspr.calendar import parse_iso_date
 from lcspr.errors import InvalidDate, UsageError, ValidationFailed
 from lcspr.repository import Repository
@@ -73,17 +73,11 @@ def new_case(
             "agency": referred_by,
             "requested": received,
         }
-        message = gitops.message_with_trailers(
-            f"{case_id}: open case ({title})",
-            f"Referral from {config.agency_name(referred_by)} received {received}.",
-            [
-                ("Lcspr-Case", case_id),
-                ("Lcspr-Action", "new-case"),
-                ("Lcspr-To", repo.workflow.initial),
-                ("Lcspr-Decided-On", received),
-                ("Lcspr-Recorded-At", gitops.now_utc()),
-            ],
-        )
+        message = trail.Decision(
+            action=trail.NEW_CASE, case=case_id, target=repo.workflow.initial, decided_on=received,
+            recorded_at=gitops.now_utc(), subject=f"{case_id}: open case ({title})",
+            reason=f"Referral from {config.agency_name(referred_by)} received {received}.",
+        ).message()
         commit = gitops.record_change(
             config.root, folder, lambda: _scaffold(repo, case_id, folder, values, title), message, sign=config.sign
         )
@@ -134,6 +128,7 @@ def import_case(repo: Repository, source: Path, reason: str) -> NewCase:
     if not reason.strip():
         raise UsageError("--reason is required: say where the case comes from.")
     source = Path(source).resolve()
+    paths.refuse_unsafe_in(source.parent, source, "case folder")  # copytree would copy what a link points at
     case_id = records.check_case_id(source.name)
     if not (source / records.CASE_FILE).is_file():
         raise UsageError(f"{source} has no case.md; give the folder of one case (named by its ID).")
@@ -158,11 +153,9 @@ def import_case(repo: Repository, source: Path, reason: str) -> NewCase:
                     problems,
                 )
 
-        message = gitops.message_with_trailers(
-            f"{case_id}: import case at {status}",
-            reason.strip(),
-            [("Lcspr-Case", case_id), ("Lcspr-Action", "import"), ("Lcspr-To", status),
-             ("Lcspr-Recorded-At", gitops.now_utc())],
-        )
+        message = trail.Decision(
+            action=trail.IMPORT, case=case_id, target=status, recorded_at=gitops.now_utc(),
+            subject=f"{case_id}: import case at {status}", reason=reason.strip(),
+        ).message()
         commit = gitops.record_change(config.root, folder, write, message, sign=config.sign)
     return NewCase(case_id, records.relative(config, folder), commit)

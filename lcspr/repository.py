@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lcspr import config as config_module
-from lcspr import gitops
+from lcspr import gitops, trail
 from lcspr.config import CONFIG_NAME, Config
 from lcspr.errors import ConfigError, GitError, UsageError
 
@@ -82,9 +82,11 @@ def init(path: Path, partnership: str, prefix: str) -> Path:
     created = next((p for p in reversed((root, *root.parents)) if not p.exists()), None)
     created_git = top is None
     created_cases = not (root / "cases").exists()
-    files = [root / CONFIG_NAME, root / "cases" / ".gitkeep"]
+    files = [root / CONFIG_NAME, root / "cases" / ".gitkeep", root / ".gitignore"]
     rel = [p.relative_to(root).as_posix() for p in files]
     new_files = [p for p in files if not p.exists()]  # a failure removes only these
+    ignore = root / ".gitignore"
+    ignored_before = ignore.read_bytes() if ignore.is_file() else None
     try:
         root.mkdir(parents=True, exist_ok=True)
         if created_git:
@@ -94,12 +96,13 @@ def init(path: Path, partnership: str, prefix: str) -> Path:
         (root / CONFIG_NAME).write_text(config_module.render_default(partnership.strip(), prefix), encoding="utf-8")
         (root / "cases").mkdir(exist_ok=True)
         (root / "cases" / ".gitkeep").touch()
+        _ignore_drafts(root / ".gitignore")
         gitops.git(root, "add", "--", *rel)
-        message = gitops.message_with_trailers(
-            f"Start the records repository of {partnership.strip()}",
-            "lcspr.toml holds the partnership's agencies, roles and calendar.",
-            [("Lcspr-Action", "init"), ("Lcspr-Recorded-At", gitops.now_utc())],
-        )
+        message = trail.Decision(
+            action=trail.INIT, recorded_at=gitops.now_utc(),
+            subject=f"Start the records repository of {partnership.strip()}",
+            reason="lcspr.toml holds the partnership's agencies, roles and calendar.",
+        ).message()
         gitops.git(root, "commit", "--quiet", "--only", "--file", "-", "--", *rel, input=message)
     except BaseException:
         if created is not None:
@@ -112,7 +115,20 @@ def init(path: Path, partnership: str, prefix: str) -> Path:
                 gitops.git(root, "rm", "--cached", "--quiet", "--ignore-unmatch", "--", *new_rel, check=False)
             for p in new_files:
                 p.unlink(missing_ok=True)
+            if ignored_before is not None:
+                ignore.write_bytes(ignored_before)
             if created_cases and (root / "cases").is_dir() and not any((root / "cases").iterdir()):
                 (root / "cases").rmdir()
         raise
     return root
+
+
+#: What `lcspr init` puts in .gitignore: drafts from `lcspr render` are never the record.
+IGNORED = "# Drafts from `lcspr render`: what was sent is in cases/<ID>/documents/.\n/drafts/\n"
+
+
+def _ignore_drafts(path: Path) -> None:
+    """Add the drafts folder to .gitignore, keeping whatever the file already says."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if "/drafts/" not in text.split():
+        path.write_text(text + ("\n" if text and not text.endswith("\n") else "") + IGNORED, encoding="utf-8")

@@ -157,3 +157,23 @@ def _publication(repo: Repository, case: Case, data: dict[str, Any]) -> list[str
     published = get(data, "publication.published")
     needed = ["date", "url"] if published else ["reason_not_published", "improvements_published", "date"]
     return [f"`publication.{name}` is not set" for name in needed if not is_set(get(data, f"publication.{name}"))]
+
+
+def _not_after(data: dict[str, Any], earlier: str, later: str, what: str) -> list[str]:
+    """`earlier` must not fall after `later` when both dates are set (ISO dates compare as text)."""
+    first, second = get(data, earlier), get(data, later)
+    if is_set(first) and is_set(second) and str(first) > str(second):
+        return [f"`{earlier}` ({first}) is after `{later}` ({second}): {what}"]
+    return []
+
+
+@rule("findings-shared-before-closing", "A Level 1 review's findings are shared with the LIG before it closes.")
+def _findings_before_closing(repo: Repository, case: Case, data: dict[str, Any]) -> list[str]:
+    return _not_after(data, "single_agency.findings_shared", "dates.closed",
+                      "the findings are shared with the LIG before the case closes")
+
+
+@rule("sent-before-publication", "The final report goes to the National Panel and the DfE before it is published.")
+def _sent_before_publication(repo: Repository, case: Case, data: dict[str, Any]) -> list[str]:
+    return _not_after(data, "pre_publication.sent", "publication.date",
+                      "the final report goes to the National Panel and the DfE before publication")

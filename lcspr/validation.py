@@ -6,16 +6,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from lcspr import gitops, mdfile, paths, records
+from lcspr import gitops, history, mdfile, paths, records, trail
 from lcspr.errors import FileFormatError, UnsafePath
 from lcspr.records import Case
 from lcspr.repository import Repository
 
 # `<<<<<<< ours` / `>>>>>>> theirs`: a line of seven `=` alone is also a Markdown
 # heading underline, so it does not count.
-#: The action of a commit that moved a case opened twice to an ID of its own.
-REALLOCATE = "reallocate"
-
 _CONFLICT = re.compile(r"^(<{7}|>{7})( |$)", re.MULTILINE)
 
 
@@ -158,23 +155,17 @@ def _allocated_twice(repo: Repository, ids: set[str]) -> list[Problem]:
     `Lcspr-Case: <ID>` and `Lcspr-Action: reallocate` records each extra case moved
     to an ID of its own."""
     root = repo.root
-    if gitops.toplevel(root) != root or gitops.git(root, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode:
+    if gitops.toplevel(root) != root:
         return []
-    out = gitops.git(
-        root, "log", "--format=%H%x00%(trailers:key=Lcspr-Case,valueonly,separator=%x2C)%x00%(trailers:key=Lcspr-Action,valueonly)",
-        "--grep=^Lcspr-Action: new-case", f"--grep=^Lcspr-Action: {REALLOCATE}", "HEAD",
-    ).stdout
     opened: dict[str, list[str]] = {}
     moved: dict[str, int] = {}
-    for entry in out.splitlines():
-        parts = entry.split("\x00")
-        if len(parts) != 3:
-            continue
-        case_id, action = parts[1].strip(), parts[2].strip()
-        if action == "new-case":
-            opened.setdefault(case_id, []).append(parts[0][:10])
-        elif action == REALLOCATE:
-            moved[case_id] = moved.get(case_id, 0) + 1
+    grep = f"^{trail.ACTION}: ({trail.NEW_CASE}|{trail.REALLOCATE})$"
+    for commit in reversed(list(history.walk(root, grep=grep))):
+        record = commit.record
+        if record.action == trail.NEW_CASE:
+            opened.setdefault(record.case, []).append(commit.sha[:10])
+        elif record.action == trail.REALLOCATE:
+            moved[record.case] = moved.get(record.case, 0) + 1
     problems = []
     for case_id, commits in sorted(opened.items()):
         if len(commits) - 1 <= moved.get(case_id, 0) or case_id not in ids:
@@ -194,7 +185,7 @@ def _allocated_twice(repo: Repository, ids: set[str]) -> list[Problem]:
                 f"{case_id} was opened twice, by commits {', '.join(reversed(commits))} (two branches "
                 "allocated the same ID). Open the other case again with `lcspr new-case`, move its files "
                 "to the new folder, and commit that with the trailers "
-                f"`git commit --trailer 'Lcspr-Case: {case_id}' --trailer 'Lcspr-Action: {REALLOCATE}'`.",
+                f"`git commit --trailer 'Lcspr-Case: {case_id}' --trailer 'Lcspr-Action: {trail.REALLOCATE}'`.",
             )
         )
     return problems

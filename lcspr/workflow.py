@@ -41,6 +41,8 @@ class Transition:
     requests: tuple[str, ...] = ()
     hold: bool = False
     resume: bool = False
+    approves: tuple[str, ...] = ()
+    keeps_approved: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class Workflow:
     states: dict[str, dict[str, Any]]
     transitions: tuple[Transition, ...]
     deadlines: tuple[dict[str, Any], ...] = ()
+    #: The roles that may record a correction of an audit finding.
+    correctors: tuple[str, ...] = ()
 
     def title(self, state: str) -> str:
         return str(self.states.get(state, {}).get("title", state))
@@ -104,10 +108,13 @@ def load(path: Path | None = None, display: str | None = None, validate: bool = 
                 requires=tuple(_requirement(r) for r in t.get("requires", [])),
                 hold=bool(t.get("hold", False)),
                 resume=bool(t.get("resume", False)),
+                approves=tuple(t.get("approves", [])),
+                keeps_approved=tuple(t.get("keeps_approved", [])),
             )
             for t in data["transitions"]
         ),
         deadlines=tuple(data.get("deadlines", [])),
+        correctors=tuple((data.get("corrections") or {}).get("by", [])),
     )
 
 

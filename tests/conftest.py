@@ -62,9 +62,22 @@ def examples_root(records_root: Path) -> Path:
     """A records repository holding the fictional example cases, committed."""
     for folder in WORKING_EXAMPLES:
         shutil.copytree(folder, records_root / "cases" / folder.name)
-    git(records_root, "add", "cases")
-    git(records_root, "commit", "-q", "-m", "Import the fictional example cases")
+        commit_import(records_root, folder.name)
     return records_root
+
+
+def commit_import(root: Path, case_id: str) -> str:
+    """Commit a case folder written into cases/ as `lcspr import` records it: one
+    commit, trailers saying the case entered the record at the status it holds."""
+    from lcspr import gitops, mdfile, trail
+
+    status = mdfile.read(root / "cases" / case_id / "case.md").data.get("status")
+    message = trail.Decision(action=trail.IMPORT, case=case_id, target=str(status), recorded_at=gitops.now_utc(),
+                             subject=f"{case_id}: import case at {status}", reason="A fictional example case.").message()
+    git(root, "add", "--", f"cases/{case_id}")
+    subprocess.run(["git", "-C", str(root), "commit", "-q", "-F", "-", "--", f"cases/{case_id}"],
+                   input=message, text=True, check=True, capture_output=True)
+    return head(root)
 
 
 @pytest.fixture
@@ -140,13 +153,12 @@ Notes on a fictional case.
 
 def add_case(root: Path, case_id: str, status: str, extra: str = "", level: str = "null",
              files: dict[str, str] | None = None) -> Path:
-    """Write a fictional case folder at `status` and commit it by hand (not a decision)."""
+    """Write a fictional case folder at `status` and commit it as an import."""
     folder = root / "cases" / case_id
     (folder / "responses").mkdir(parents=True, exist_ok=True)
     (folder / "case.md").write_text(CASE_MD.format(id=case_id, status=status, level=level, extra=extra), encoding="utf-8")
     for name, text in (files or {}).items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text, encoding="utf-8")
-    git(root, "add", "--", f"cases/{case_id}")
-    git(root, "commit", "-q", "-m", f"Add the fictional case {case_id}", "--", f"cases/{case_id}")
+    commit_import(root, case_id)
     return folder

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import add_case, count, git, head, run
 
-ON = "2026-11-20"
+ON = "2026-11-25"
 SCREENING = ("advance", "LIG-2026-003", "screening", "--reason", "Referral accepted; responses requested.",
              "--set", "agencies_involved=[police, acute-trust]", "--on", ON)
 
@@ -161,7 +161,7 @@ def test_a_decision_that_sends_the_report_commits_the_rendered_document(examples
     result = run(examples_root, "advance", "LIG-2026-001", "board-approval", "--reason", "Draft complete.",
                  "--by", "reviewer", "--on", ON)
     assert result.exit_code == 0, result.output
-    sent = "cases/LIG-2026-001/documents/LIG-2026-001-review-report.docx"
+    sent = "cases/LIG-2026-001/documents/LIG-2026-001-review-report-board-approval.docx"
     assert result.output.splitlines()[-1] == f"Sent and recorded: {sent}"
     assert sent in git(examples_root, "show", "--name-only", "--format=", "HEAD").split()
     assert f"\nLcspr-Sent: {sent}\n" in git(examples_root, "log", "-1", "--format=%B")
@@ -208,7 +208,7 @@ def test_a_decision_is_one_commit_with_the_designed_message_and_trailers(example
         r"Lcspr-From: referral-received\n"
         r"Lcspr-To: screening\n"
         r"Lcspr-Decided-By: secretariat\n"
-        r"Lcspr-Decided-On: 2026-11-20\n"
+        r"Lcspr-Decided-On: 2026-11-25\n"
         r"Lcspr-Recorded-At: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n"
         r"Lcspr-Requested: police\n"
         r"Lcspr-Requested: acute-trust\n\n",
@@ -229,7 +229,7 @@ def test_screening_requests_a_response_form_from_each_agency_without_one(example
     form = examples_root / "cases/LIG-2026-003/responses/police.md"
     text = form.read_text(encoding="utf-8")
     assert text.startswith("---\ncase: LIG-2026-003\nagency: police\n")
-    assert "\nrequested: 2026-11-20\n" in text
+    assert "\nrequested: 2026-11-25\n" in text
     assert "## Learning for the agency" in text
     assert run(examples_root, "validate", "LIG-2026-003").exit_code == 0
     # Its deadline runs from the request until the agency fills in `date`.
@@ -246,7 +246,7 @@ def test_the_diff_changes_only_the_status_and_the_fields_written(examples_root):
     assert changed == [
         "-status: referral-received",
         "+status: screening",
-        "+  responses_requested: 2026-11-20",
+        "+  responses_requested: 2026-11-25",
         "+agencies_involved: [police, acute-trust]",
     ]
 
@@ -321,7 +321,7 @@ def test_on_hold_records_the_state_left_and_resumes_only_to_it(examples_root):
                  "--by", "lig", "--on", ON)
     assert result.exit_code == 0, result.output
     assert case_md.read_text(encoding="utf-8").endswith(
-        "on_hold:\n  since: 2026-11-20\n  previous: partnership-workshop\n  reason: Trial listed for March.\n"
+        "on_hold:\n  since: 2026-11-25\n  previous: partnership-workshop\n  reason: Trial listed for March.\n"
         "---\n# LIG-2026-002: Child B\n\nFictional example case. Because a criminal investigation is ongoing,\n"
         "representatives attend the workshop in place of frontline practitioners.\n"
     )
@@ -337,7 +337,7 @@ def test_on_hold_records_the_state_left_and_resumes_only_to_it(examples_root):
     assert result.exit_code == 0, result.output
     text = case_md.read_text(encoding="utf-8")
     assert "status: partnership-workshop\n" in text
-    assert "  resumed: 2026-11-20\n" in text
+    assert "  resumed: 2026-11-25\n" in text
     assert git(examples_root, "log", "-1", "--format=%s") == "LIG-2026-002: on-hold -> partnership-workshop\n"
 
 

@@ -41,9 +41,10 @@ def test_init_creates_git_config_cases_and_one_commit(tmp_path):
         f"Edit {root / 'lcspr.toml'} to list your agencies and roles, then run `lcspr new-case`.\n"
     )
     assert (root / ".git").is_dir()
-    assert tree(root) == ["cases", "cases/.gitkeep", "lcspr.toml"]
+    assert tree(root) == [".gitignore", "cases", "cases/.gitkeep", "lcspr.toml"]
+    assert (root / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "/drafts/"
     assert git(root, "rev-list", "--count", "HEAD").strip() == "1"
-    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == ["cases/.gitkeep", "lcspr.toml"]
+    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == [".gitignore", "cases/.gitkeep", "lcspr.toml"]
     message = git(root, "log", "-1", "--format=%B")
     assert message.startswith('Start the records repository of Isle "Example" SCP\n')
     assert "\nLcspr-Action: init\n" in message
@@ -80,7 +81,7 @@ def test_init_in_an_existing_git_repository_commits_only_its_own_files(tmp_path)
 
     assert init(root, "Example Safeguarding Children Partnership", "LIG") == root.resolve()
     assert git(root, "rev-list", "--count", "HEAD").strip() == "2"
-    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == ["cases/.gitkeep", "lcspr.toml"]
+    assert git(root, "show", "--name-only", "--format=", "HEAD").split() == [".gitignore", "cases/.gitkeep", "lcspr.toml"]
     assert git(root, "status", "--porcelain") == "A  staged.txt\n"
 
 

@@ -64,7 +64,7 @@ def parse_date(text: str) -> date:
 
 def test_referral(examples_root: Path) -> None:
     path = render_one(examples_root, "referral")
-    assert path == examples_root / "cases" / CASE / "documents" / f"{CASE}-referral.docx"
+    assert path == examples_root / "drafts" / CASE / f"{CASE}-referral.docx"
     assert paragraphs(path, "Title") == ["Referral to the Learning and Inquiry Group"]
     assert headings(path) == [
         (1, "About the referral"), (1, "The child"), (1, "The incident"), (1, "Agencies involved"),
@@ -301,7 +301,7 @@ def test_an_empty_report_section_is_refused(examples_root: Path) -> None:
     report.write_text(text[:start] + "\n" + text[end:], encoding="utf-8")
     with pytest.raises(RenderError, match=r"`## Background` is empty"):
         documents.render(fresh(examples_root), CASE, "report")
-    assert not (examples_root / "cases" / CASE / "documents").exists()
+    assert not (examples_root / "drafts").exists()
 
 
 def test_text_before_the_first_report_section_is_refused(examples_root: Path) -> None:
@@ -432,8 +432,11 @@ def test_refusals(examples_root: Path) -> None:
 
 
 def test_render_for_decision_writes_into_the_case_documents_folder(examples_root: Path) -> None:
-    paths = documents.render_for_decision(fresh(examples_root), CASE, ["report", "report"])
-    assert paths == [examples_root / "cases" / CASE / "documents" / f"{CASE}-review-report.docx"]
+    paths = documents.render_for_decision(fresh(examples_root), CASE, ["report", "report"], "board-approval")
+    assert paths == [examples_root / "cases" / CASE / "documents" / f"{CASE}-review-report-board-approval.docx"]
+    # A second sending never overwrites the first.
+    again = documents.render_for_decision(fresh(examples_root), CASE, ["report"], "board-approval")
+    assert again == [examples_root / "cases" / CASE / "documents" / f"{CASE}-review-report-board-approval-2.docx"]
     assert paths[0].is_file()
     assert not [p for p in paths[0].parent.iterdir() if p.name.startswith(".")]  # no temporary files left
 
@@ -460,7 +463,7 @@ def test_pdf_without_libreoffice_says_how_to_install_it(examples_root: Path, mon
     monkeypatch.setenv("PATH", "")
     with pytest.raises(RenderError, match="apt-get install libreoffice-writer"):
         documents.render(fresh(examples_root), CASE, "report", pdf=True)
-    assert not (examples_root / "cases" / CASE / "documents").exists()
+    assert not (examples_root / "drafts").exists()
 
 
 # --- the command line -----------------------------------------------------------
@@ -469,7 +472,7 @@ def test_pdf_without_libreoffice_says_how_to_install_it(examples_root: Path, mon
 def test_cli_render_prints_the_written_paths(examples_root: Path) -> None:
     result = run(examples_root, "render", CASE, "response")
     assert result.exit_code == 0, result.output
-    folder = examples_root / "cases" / CASE / "documents"
+    folder = examples_root / "drafts" / CASE
     assert result.output.splitlines() == [
         f"Wrote {folder / f'{CASE}-response-{agency}.docx'}"
         for agency in ("childrens-services", "community-health", "police")

@@ -14,7 +14,7 @@ import pytest
 from conftest import EXAMPLES, WORKING_EXAMPLES, count, git, head, run
 from lcspr import gitops
 
-ON = "2026-11-20"
+ON = "2026-11-25"
 CASE = "LIG-2026-003"
 SCREENING = ("advance", CASE, "screening", "--reason", "Referral accepted; responses requested.",
              "--set", "agencies_involved=[police, acute-trust]", "--on", ON)
@@ -44,10 +44,17 @@ def case_md(root: Path, case: str = CASE) -> Path:
 
 
 def set_status(root: Path, status: str, case: str = CASE) -> None:
-    """Change a case's status line in its file, as a hand edit would."""
+    """Change a case's status line in its file, as a hand edit would; for screening, with
+    what screening requires, so that a forged decision fails on its own fault alone."""
+    from lcspr import mdfile
+
     path = case_md(root, case)
     text = path.read_text(encoding="utf-8")
     path.write_text(re.sub(r"(?m)^status: .*$", f"status: {status}", text, count=1), encoding="utf-8")
+    if status == "screening":
+        md = mdfile.read(path)
+        path.write_text(mdfile.set_fields(md, {("agencies_involved",): ["police"],
+                                              ("dates", "responses_requested"): ON}), encoding="utf-8")
 
 
 def commit_by_hand(root: Path, message: str, *paths: str) -> str:
@@ -61,7 +68,7 @@ def commit_by_hand(root: Path, message: str, *paths: str) -> str:
 def trailers(case: str, source: str, target: str, by: str = "secretariat", at: str | None = None) -> str:
     at = at or gitops.now_utc()
     return (f"Lcspr-Case: {case}\nLcspr-Action: advance\nLcspr-From: {source}\nLcspr-To: {target}\n"
-            f"Lcspr-Decided-By: {by}\nLcspr-Recorded-At: {at}\n")
+            f"Lcspr-Decided-By: {by}\nLcspr-Decided-On: {ON}\nLcspr-Recorded-At: {at}\n")
 
 
 def audit(root: Path) -> tuple[int, list[str]]:
@@ -86,10 +93,12 @@ def test_history_shows_each_decision_with_who_when_and_why(imported_root):
         f"{opened_at[:10]}  opened as referral-received  (import, decided by -, recorded by Test Secretariat "
         f"at {opened_at}, commit {opened[:10]})\n"
         "    Cases opened before this repository.\n"
-        f"2026-11-20  referral-received -> screening  (advance, decided by secretariat, recorded by Test Secretariat "
+        f"2026-11-25  referral-received -> screening  (advance, decided by secretariat, recorded by Test Secretariat "
         f"at {screened_at}, commit {screened[:10]})\n"
         "    Referral accepted; responses requested.\n"
-        f"2026-11-20  screening -> on-hold  (advance, decided by lig, recorded by Test Secretariat "
+        "    requested: police\n"
+        "    requested: acute-trust\n"
+        f"2026-11-25  screening -> on-hold  (advance, decided by lig, recorded by Test Secretariat "
         f"at {held_at}, commit {held[:10]})\n"
         "    Police investigation.\n"
         "    Trial in March.\n"
@@ -100,10 +109,11 @@ def test_history_shows_each_decision_with_who_when_and_why(imported_root):
     entries = json.loads(result.output)
     assert [e["commit"] for e in entries] == [opened, screened, held]
     assert entries[1] == {
-        "case": CASE, "action": "advance", "decided_on": "2026-11-20", "from": "referral-received",
+        "case": CASE, "action": "advance", "decided_on": "2026-11-25", "from": "referral-received",
         "to": "screening", "decided_by": "secretariat", "recorded_by": "Test Secretariat",
         "recorded_at": screened_at, "reason": "Referral accepted; responses requested.", "commit": screened,
-        "sent": [],
+        "holder": "", "requested": ["police", "acute-trust"], "included": [], "sent": [], "approved": [],
+        "corrects": "", "findings": [],
     }
 
 
@@ -133,8 +143,10 @@ def test_log_shows_every_case_oldest_first(imported_root):
     ]
 
 
-def test_history_of_a_case_with_no_decisions(examples_root):
-    result = run(examples_root, "history", CASE)
+def test_history_of_a_case_with_no_decisions(records_root):
+    shutil.copytree(EXAMPLES / CASE, records_root / "cases" / CASE)
+    commit_by_hand(records_root, "Add a case by hand\n", "cases")
+    result = run(records_root, "history", CASE)
     assert (result.exit_code, result.output) == (0, "(no decisions recorded)\n")
 
 
@@ -154,7 +166,7 @@ def test_the_auditors_git_one_liner_reads_the_same_record(imported_root):
         for e in entries
     ]
     assert out.splitlines()[-1].endswith(
-        ": referral-received -> screening (advance, decided by secretariat on 2026-11-20, recorded by Test Secretariat at "
+        ": referral-received -> screening (advance, decided by secretariat on 2026-11-25, recorded by Test Secretariat at "
         + entries[-1]["recorded_at"] + ")"
     )
     # One case's decisions: the same, with the case in the pattern.
@@ -176,7 +188,8 @@ def test_a_clean_history_is_whole(imported_root):
     assert audit(imported_root) == (0, [f"Audited {count(imported_root)} commit(s), 6 decision(s): the trail is whole."])
     result = run(imported_root, "audit", "--format", "json")
     assert result.exit_code == 0
-    assert json.loads(result.output) == {"commits": count(imported_root), "decisions": 6, "ok": True, "findings": []}
+    assert json.loads(result.output) == {"commits": count(imported_root), "decisions": 6, "ok": True, "strict": False,
+                                         "open": 0, "corrected": 0, "findings": []}
 
 
 def test_decisions_on_two_branches_merged_are_whole(imported_root):
@@ -209,9 +222,11 @@ def test_a_status_changed_by_hand_is_reported(imported_root):
     ]
 
 
-def test_cases_added_by_hand_are_reported(examples_root):
-    sha = git(examples_root, "log", "-1", "--format=%H", "--", "cases").strip()
-    code, lines = audit(examples_root)
+def test_cases_added_by_hand_are_reported(records_root):
+    for folder in WORKING_EXAMPLES:
+        shutil.copytree(folder, records_root / "cases" / folder.name)
+    sha = commit_by_hand(records_root, "Add the example cases\n", "cases")
+    code, lines = audit(records_root)
     assert code == 1
     assert lines[:3] == [
         f"{sha[:10]} LIG-2026-001: hand-edit: case.md added at status report-drafting without a decision "
@@ -223,19 +238,97 @@ def test_cases_added_by_hand_are_reported(examples_root):
     ]
 
 
-def test_a_hand_edit_followed_by_a_proper_decision_is_still_reported(imported_root):
+def test_no_decision_builds_on_a_hand_edit_until_it_is_corrected(imported_root):
     set_status(imported_root, "screening")
     sha = commit_by_hand(imported_root, "Move it on\n", f"cases/{CASE}")
+    before = head(imported_root)
+    result = run(imported_root, "advance", CASE, "serious-incident-notified", "--reason", "Notified.",
+                 "--set", "serious_incident.notified=2026-11-19", "--on", ON)
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        f"Error: {CASE} cannot move: its record has findings a decision must not build on:\n"
+        f"  - {sha[:10]} {CASE}: hand-edit: status changed from referral-received to screening without a decision"
+    )
+    assert "`lcspr correct COMMIT --reason ... --by ROLE`" in result.output
+    assert head(imported_root) == before
+    # The LIG chair examines it and records why the state stands.
+    result = run(imported_root, "correct", sha[:10], "--by", "lig-chair", "--on", ON,
+                 "--reason", "Screened at the LIG on 25 November; the status was typed in before the record.")
+    assert result.exit_code == 0, result.output
+    correction = head(imported_root)
+    assert result.output == f"Recorded the correction of {sha[:10]} (commit {correction[:10]}): {CASE} hand-edit\n"
+    assert git(imported_root, "show", "--name-only", "--format=", correction) == ""  # words only
+    message = git(imported_root, "log", "-1", "--format=%B")
+    assert f"Lcspr-Corrects: {sha}\n" in message and f"Lcspr-Finding: {CASE} hand-edit\n" in message
     result = run(imported_root, "advance", CASE, "serious-incident-notified", "--reason", "Notified.",
                  "--set", "serious_incident.notified=2026-11-19", "--on", ON)
     assert result.exit_code == 0, result.output
     code, lines = audit(imported_root)
-    assert code == 1
+    assert code == 0
     assert lines == [
         f"{sha[:10]} {CASE}: hand-edit: status changed from referral-received to screening without a decision "
-        "(no Lcspr trailers)",
-        f"Audited {count(imported_root)} commit(s), 4 decision(s): 1 finding(s).",
+        f"(no Lcspr trailers) [corrected by {correction[:10]}: lig-chair on {ON}: Screened at the LIG on 25 November; "
+        "the status was typed in before the record.]",
+        f"Audited {count(imported_root)} commit(s), 4 decision(s): the trail is whole, with 1 corrected finding(s).",
     ]
+    assert run(imported_root, "audit", "--strict").exit_code == 1
+    history = run(imported_root, "history", CASE).output
+    assert f"correction of {sha[:10]}  (decided by lig-chair" in history
+    assert f"    corrected finding: {CASE} hand-edit" in history
+
+
+def test_a_hand_edit_reverted_and_corrected_audits_clean(imported_root):
+    set_status(imported_root, "screening")
+    edit = commit_by_hand(imported_root, "Move it on\n", f"cases/{CASE}")
+    git(imported_root, "revert", "--no-edit", edit)
+    revert = head(imported_root)
+    assert audit(imported_root)[0] == 1
+    for sha in (edit, revert):
+        result = run(imported_root, "correct", sha, "--by", "secretariat", "--reason", "Status typed by hand; reverted.")
+        assert result.exit_code == 0, result.output
+    code, lines = audit(imported_root)
+    assert (code, lines[-1]) == (0, f"Audited {count(imported_root)} commit(s), 3 decision(s): the trail is whole, "
+                                    "with 2 corrected finding(s).")
+    assert run(imported_root, *SCREENING).exit_code == 0
+
+
+def test_a_correction_never_hides_a_later_finding(imported_root):
+    set_status(imported_root, "screening")
+    first = commit_by_hand(imported_root, "Move it on\n", f"cases/{CASE}")
+    assert run(imported_root, "correct", first, "--by", "secretariat", "--reason", "Examined.").exit_code == 0
+    set_status(imported_root, "serious-incident-notified")
+    second = commit_by_hand(imported_root, "And again\n", f"cases/{CASE}")
+    code, lines = audit(imported_root)
+    assert code == 1
+    assert lines[1].startswith(f"{second[:10]} {CASE}: hand-edit: status changed from screening")
+    assert "corrected" not in lines[1]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["0123456789abcdef"], "Error: there is no commit 0123456789abcdef in this repository"),
+    (["HEAD"], "has no open finding to correct: `lcspr audit` finds nothing wrong with it."),
+    (["HEAD", "--by", "reviewer"], "Error: reviewer may not record a correction; the workflow lets lig-chair, "
+                                   "secretariat do it"),
+    (["HEAD", "--by", "chair"], "Error: --by 'chair' is not a role in lcspr.toml"),
+    (["HEAD", "--on", "2099-01-01"], "Error: --on 2099-01-01 is in the future"),
+])
+def test_a_correction_that_cannot_be_made_is_refused(imported_root, args, message):
+    before = head(imported_root)
+    result = run(imported_root, "correct", *args, "--reason", "Examined.")
+    assert result.exit_code in (1, 2)
+    assert message in result.output, result.output
+    assert "Traceback" not in result.output
+    assert head(imported_root) == before
+
+
+def test_a_correction_of_a_commit_outside_the_history_is_refused(imported_root):
+    git(imported_root, "switch", "-q", "-c", "elsewhere")
+    set_status(imported_root, "screening")
+    other = commit_by_hand(imported_root, "Move it on\n", f"cases/{CASE}")
+    git(imported_root, "switch", "-q", "main")
+    result = run(imported_root, "correct", other, "--reason", "Examined.")
+    assert result.exit_code == 2
+    assert "is not in the history of the current branch" in result.output
 
 
 def test_a_skipped_step_recorded_with_trailers_is_reported(imported_root):
@@ -256,8 +349,8 @@ def test_a_decision_by_a_role_that_may_not_make_it_is_reported(imported_root):
     sha = commit_by_hand(imported_root, f"{CASE}: referral-received -> screening\n\nAccepted.\n\n"
                          + trailers(CASE, "referral-received", "screening", by="reviewer"), f"cases/{CASE}")
     assert audit(imported_root)[1][0] == (
-        f"{sha[:10]} {CASE}: illegal-step: reviewer may not decide referral-received -> screening "
-        "(decided by lig-chair, secretariat)"
+        f"{sha[:10]} {CASE}: illegal-step: reviewer may not decide referral-received -> screening; "
+        "it is decided by secretariat, lig-chair."
     )
 
 
@@ -330,8 +423,9 @@ def test_a_recorded_at_earlier_than_the_parents_is_reported(imported_root):
     code, lines = audit(imported_root)
     assert code == 1
     assert lines == [
+        f"{sha[:10]} {CASE}: date-order: decided on {ON}, after it was recorded (2020-01-01T00:00:00Z)",
         f"{sha[:10]} {CASE}: time-order: Lcspr-Recorded-At 2020-01-01T00:00:00Z is earlier than its parent's ({parent_at})",
-        f"Audited {count(imported_root)} commit(s), 4 decision(s): 1 finding(s).",
+        f"Audited {count(imported_root)} commit(s), 4 decision(s): 2 finding(s).",
     ]
 
 
@@ -342,9 +436,9 @@ def test_broken_trailers_are_reported(imported_root):
     sha = commit_by_hand(imported_root, f"{CASE}: referral-received -> screening\n\nAccepted.\n\n" + message,
                          f"cases/{CASE}")
     assert audit(imported_root)[1][:2] == [
-        f"{sha[:10]} {CASE}: broken-trailers: advance commit lacks Lcspr-Decided-By",
         f"{sha[:10]} {CASE}: broken-trailers: Lcspr-Recorded-At '26/11/2026 09:00' is not a UTC time like "
         "2026-11-26T14:03:11Z",
+        f"{sha[:10]} {CASE}: broken-trailers: advance commit lacks Lcspr-Decided-By",
     ]
 
 
@@ -366,10 +460,10 @@ def test_audit_as_json(imported_root):
     result = run(imported_root, "audit", "--format", "json")
     assert result.exit_code == 1
     assert json.loads(result.output) == {
-        "commits": count(imported_root), "decisions": 3, "ok": False,
+        "commits": count(imported_root), "decisions": 3, "ok": False, "strict": False, "open": 1, "corrected": 0,
         "findings": [{"commit": sha, "case": CASE, "kind": "hand-edit",
                       "message": "status changed from referral-received to screening without a decision "
-                                 "(no Lcspr trailers)"}],
+                                 "(no Lcspr trailers)", "corrected_by": "", "correction": ""}],
     }
 
 
@@ -433,4 +527,4 @@ def test_a_reason_in_any_script_reads_back_unchanged(imported_root):
                "--set", "agencies_involved=[police]", "--on", ON).exit_code == 0
     entries = json.loads(run(imported_root, "history", CASE, "--format", "json").output)
     assert entries[-1]["reason"] == reason
-    assert run(imported_root, "history", CASE).output.splitlines()[-1] == f"    {reason}"
+    assert f"    {reason}" in run(imported_root, "history", CASE).output.splitlines()

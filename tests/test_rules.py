@@ -14,7 +14,7 @@ from lcspr.errors import TransitionRefused
 from lcspr.repository import open_repository
 
 TODAY = date(2026, 11, 26)
-ON = "2026-11-20"
+ON = "2026-11-25"
 CASE = "LIG-2026-010"
 
 REPORT = """---
@@ -120,7 +120,7 @@ def test_a_level_1_review_closes_once_findings_are_shared_and_signed_off(records
            "single_agency.signed_off_by=Director of Nursing")
     text = case_text(records_root)
     assert "  findings_shared: 2026-11-10\n  signed_off_by: Director of Nursing\n" in text
-    assert "  closed: 2026-11-20\n" in text
+    assert "  closed: 2026-11-25\n" in text
 
 
 # --- Level 2: partnership workshop ----------------------------------------------------
@@ -149,7 +149,7 @@ def test_an_independent_workshop_lead_is_accepted(records_root):
            "workshop.lead.agency=housing", "workshop.lead.independent_of_case=true")
     text = case_text(records_root)
     assert "status: partnership-workshop\nlevel: level-2\n" in text
-    assert "  lig_decision: 2026-11-20\n" in text
+    assert "  lig_decision: 2026-11-25\n" in text
 
 
 WORKSHOP = """lig_decision:
@@ -317,7 +317,7 @@ def test_publication_with_url_records_date_and_url(records_root):
     add_case(records_root, CASE, "pre-publication", PRE, level="level-2")
     decide(records_root, "published", "publication.url=https://scp.example.org/reviews/child-d", by="board")
     assert case_text(records_root).endswith(
-        "publication:\n  url: \"https://scp.example.org/reviews/child-d\"\n  published: true\n  date: 2026-11-20\n"
+        "publication:\n  url: \"https://scp.example.org/reviews/child-d\"\n  published: true\n  date: 2026-11-25\n"
         "---\n# LIG-2026-010: Child D\n\nNotes on a fictional case.\n"
     )
 
@@ -331,7 +331,7 @@ def test_not_publishing_needs_the_reason_and_what_was_published_instead(records_
     )
     decide(records_root, "not-published", "publication.reason_not_published=Parallel proceedings.",
            "publication.improvements_published=A learning briefing.", by="board")
-    assert "  published: false\n  date: 2026-11-20\n" in case_text(records_root)
+    assert "  published: false\n  date: 2026-11-25\n" in case_text(records_root)
 
 
 def test_only_the_board_decides_not_to_publish(records_root):
@@ -433,4 +433,4 @@ def test_the_notification_needs_its_date(records_root):
 def test_the_approval_records_who_approved(records_root, by):
     add_case(records_root, CASE, "board-approval", level="level-2", files={"report.md": REPORT})
     decide(records_root, "approved", by=by)
-    assert f"approval:\n  body: {by}\n  date: 2026-11-20\n" in case_text(records_root)
+    assert f"approval:\n  body: {by}\n  date: 2026-11-25\n" in case_text(records_root)

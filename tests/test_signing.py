@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(
     shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed, so there is no SSH key to sign with"
 )
 
-ON = "2026-11-20"
+ON = "2026-11-25"
 CASE = "LIG-2026-003"
 SCREENING = ("advance", CASE, "screening", "--reason", "Referral accepted; responses requested.",
              "--set", "agencies_involved=[police, acute-trust]", "--on", ON)

@@ -96,7 +96,7 @@ def test_a_bad_key_is_refused_with_its_line_and_a_suggestion(records_root):
     assert result.output == (
         "Error: the workflow is not valid:\n"
         f"workflow.yaml:{line_of(text, 'stmps:')}: transitions[0].stmps: `stmps` is not a field here "
-        "(fields: from, to, by, sets, stamps, sends, requests, requires, hold, resume); did you mean 'stamps'?\n"
+        "(fields: from, to, by, sets, stamps, sends, requests, requires, hold, approves, keeps_approved, resume); did you mean 'stamps'?\n"
     )
 
 
@@ -163,14 +163,14 @@ def test_a_custom_workflow_replaces_the_default(records_root):
     assert result.output == "Error: 'screening' is not a state of the workflow\n"
 
     result = run(records_root, "advance", "LIG-2026-010", "triage", "--reason", "Triage it.",
-                 "--set", "agencies_involved=[police]", "--on", "2026-11-20")
+                 "--set", "agencies_involved=[police]", "--on", "2026-11-25")
     assert result.exit_code == 0, result.output
     result = run(records_root, "advance", "LIG-2026-010", "closed", "--reason", "Nothing to learn.",
-                 "--by", "lig-chair", "--on", "2026-11-20")
+                 "--by", "lig-chair", "--on", "2026-11-25")
     assert result.exit_code == 0, result.output
     text = (records_root / "cases/LIG-2026-010/case.md").read_text(encoding="utf-8")
     assert "status: closed\nlevel: local\n" in text
-    assert "  closed: 2026-11-20\n" in text
+    assert "  closed: 2026-11-25\n" in text
     assert count(records_root) == before + 2
     assert run(records_root, "next", "LIG-2026-010").output == "LIG-2026-010 is in a final state.\n"
 

@@ -1,0 +1,259 @@
+"""The decision record: one type, one writer, one reader, one judge of moves.
+
+Every commit lcspr makes carries its record in `Lcspr-*` trailers. This module
+owns them: the `Decision` type, its one writer (`Decision.message`) and its one
+reader (`Decision.read`, fed by Git's own trailer parsing, so `git
+interpret-trailers`, `git log --format=%(trailers)` and lcspr always agree), and
+`judge`, the one function that says whether a move is legal. `advance`, `next`
+and `audit` all call `judge`, so the audit can never disagree with the command
+it audits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lcspr.errors import did_you_mean
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lcspr.workflow import Transition, Workflow
+
+# The trailers, in the order the writer puts them.
+CASE = "Lcspr-Case"
+ACTION = "Lcspr-Action"
+FROM = "Lcspr-From"
+TO = "Lcspr-To"
+DECIDED_BY = "Lcspr-Decided-By"
+HOLDER = "Lcspr-Holder"
+DECIDED_ON = "Lcspr-Decided-On"
+RECORDED_AT = "Lcspr-Recorded-At"
+REQUESTED = "Lcspr-Requested"
+INCLUDED = "Lcspr-Included"
+SENT = "Lcspr-Sent"
+APPROVED = "Lcspr-Approved"
+CORRECTS = "Lcspr-Corrects"
+FINDING = "Lcspr-Finding"
+
+# The actions.
+INIT = "init"
+NEW_CASE = "new-case"
+IMPORT = "import"
+ADVANCE = "advance"
+REALLOCATE = "reallocate"
+CORRECTION = "correction"
+#: Actions that open a case or move its status: decisions.
+DECISIONS = (NEW_CASE, ADVANCE, IMPORT)
+#: Actions that record something other than a status: starting the repository,
+#: moving a case that two branches opened under one ID, correcting a finding.
+BOOKKEEPING = (INIT, REALLOCATE, CORRECTION)
+ACTIONS = DECISIONS + BOOKKEEPING
+
+#: What each action's record cannot do without.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    NEW_CASE: (CASE, TO, RECORDED_AT),
+    IMPORT: (CASE, TO, RECORDED_AT),
+    ADVANCE: (CASE, FROM, TO, DECIDED_BY, DECIDED_ON, RECORDED_AT),
+    CORRECTION: (CORRECTS, DECIDED_BY, RECORDED_AT),
+    REALLOCATE: (CASE,),
+}
+
+
+@dataclass
+class Decision:
+    """One record in the trail: what was decided, by whom, when, why, and on what.
+
+    `approved` pins the content an approval was given on: (file relative to the
+    case folder, Git blob ID). `findings` are the findings a correction answers,
+    each `<case or -> <kind>`."""
+
+    action: str
+    case: str = ""
+    source: str = ""
+    target: str = ""
+    decided_by: str = ""
+    holder: str = ""
+    decided_on: str = ""
+    recorded_at: str = ""
+    subject: str = ""
+    reason: str = ""
+    requested: list[str] = field(default_factory=list)
+    included: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    approved: list[tuple[str, str]] = field(default_factory=list)
+    corrects: str = ""
+    findings: list[str] = field(default_factory=list)
+    # Known once the record is a commit.
+    commit: str = ""
+    recorded_by: str = ""
+    committed_at: str = ""
+    #: Every trailer as read, by lower-case key (the reader's raw material, for checks).
+    trailers: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def is_decision(self) -> bool:
+        return self.action in DECISIONS
+
+    def trailer_lines(self) -> list[tuple[str, str]]:
+        single = [(CASE, self.case), (ACTION, self.action), (FROM, self.source), (TO, self.target),
+                  (DECIDED_BY, self.decided_by), (HOLDER, self.holder), (DECIDED_ON, self.decided_on),
+                  (RECORDED_AT, self.recorded_at), (CORRECTS, self.corrects)]
+        lines = [(key, value) for key, value in single if value]
+        lines += [(REQUESTED, v) for v in self.requested]
+        lines += [(INCLUDED, v) for v in self.included]
+        lines += [(SENT, v) for v in self.sent]
+        lines += [(APPROVED, f"{path} {blob}") for path, blob in self.approved]
+        lines += [(FINDING, v) for v in self.findings]
+        return lines
+
+    def message(self) -> str:
+        """The commit message: subject, the reason as given, then the trailers."""
+        parts = [" ".join(self.subject.split())]
+        if self.reason.strip():
+            parts.append(self.reason.strip())
+        parts.append("\n".join(f"{key}: {' '.join(value.split())}" for key, value in self.trailer_lines()))
+        return "\n\n".join(parts) + "\n"
+
+    @classmethod
+    def read(cls, subject: str, body: str, trailers: dict[str, list[str]], **commit: str) -> "Decision":
+        """The record of a commit, from its subject, body and trailers (as Git parsed them)."""
+
+        def one(key: str) -> str:
+            values = trailers.get(key.lower())
+            return values[0] if values else ""
+
+        def many(key: str) -> list[str]:
+            return list(trailers.get(key.lower(), []))
+
+        approved = []
+        for value in many(APPROVED):
+            path, _, blob = value.rpartition(" ")
+            approved.append((path, blob) if path else (value, ""))
+        return cls(
+            action=one(ACTION), case=one(CASE), source=one(FROM), target=one(TO), decided_by=one(DECIDED_BY),
+            holder=one(HOLDER), decided_on=one(DECIDED_ON), recorded_at=one(RECORDED_AT), subject=subject,
+            reason=body, requested=many(REQUESTED), included=many(INCLUDED), sent=many(SENT), approved=approved,
+            corrects=one(CORRECTS), findings=many(FINDING), trailers=trailers, **commit,
+        )
+
+    def missing_trailers(self) -> list[str]:
+        """The trailers this record's action needs and does not have."""
+        return [key for key in REQUIRED.get(self.action, ()) if not self.trailers.get(key.lower())]
+
+
+def parse_trailers(text: str) -> dict[str, list[str]]:
+    """Trailers as Git prints them with `%(trailers:only,unfold)`, by lower-case key."""
+    result: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            result.setdefault(key.strip().lower(), []).append(value.strip())
+    return result
+
+
+def split_body(message: str, has_trailers: bool) -> tuple[str, str]:
+    """(subject, body) of a commit message; Git found trailers only in the last
+    paragraph, so when it found any, that paragraph is not the body."""
+    message = message.strip("\n")
+    subject, _, rest = message.partition("\n")
+    paragraphs = [p.strip() for p in re.split(r"\n[ \t]*\n", rest.strip("\n")) if p.strip()]
+    if has_trailers and paragraphs:
+        paragraphs = paragraphs[:-1]
+    return subject.strip(), "\n\n".join(paragraphs)
+
+
+# --- whether a move is legal ---------------------------------------------------
+
+UNKNOWN_STATE = "unknown-state"
+ILLEGAL = "illegal"
+ROLE = "role"
+UNMET = "unmet"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a move is legal: the transition it takes, or why it is refused
+    (`refusal` is one of UNKNOWN_STATE, ILLEGAL, ROLE, UNMET; `reasons` say it in words)."""
+
+    transition: "Transition | None"
+    refusal: str = ""
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def legal(self) -> bool:
+        return not self.refusal
+
+
+def target_of(transition: "Transition", held_from: str | None) -> str | None:
+    """The state a transition leads to; for a resume, the state the case was held from."""
+    from lcspr.workflow import ANY_STATE
+
+    return held_from if transition.target == ANY_STATE else transition.target
+
+
+def judge(workflow: "Workflow", source: str, target: str, by: str | None, held_from: str | None = None,
+          missing: Callable[["Transition"], list[str]] | None = None) -> Verdict:
+    """Whether `by` may move a case from `source` to `target`.
+
+    `held_from` is the state a case on hold was held from (a resume may go only
+    there); `missing(transition)` lists what the case, as it is after the move,
+    lacks for it (None: requirements are not checked). Among the transitions
+    that lead there and that `by` may decide, the first whose requirements are
+    met is taken."""
+    candidates = [t for t in workflow.transitions_from(source) if target_of(t, held_from) == target]
+    if not candidates:
+        if target not in workflow.states:
+            return Verdict(None, UNKNOWN_STATE, (
+                f"{target!r} is not a state of the workflow{did_you_mean(target, workflow.states, quoted=False)}",))
+        legal = sorted({str(t) for t in (target_of(t, held_from) for t in workflow.transitions_from(source)) if t})
+        listing = ", ".join(legal) if legal else "none: it is a final state"
+        return Verdict(None, ILLEGAL, (f"cannot move from {source} to {target}. Legal next states: {listing}.",))
+    allowed = [t for t in candidates if by is None or by in t.by]
+    if not allowed:
+        deciders = ", ".join(dict.fromkeys(r for t in candidates for r in t.by))
+        return Verdict(candidates[0], ROLE, (f"{by} may not decide {source} -> {target}; it is decided by {deciders}.",))
+    if missing is None:
+        return Verdict(allowed[0])
+    first: list[str] | None = None
+    for transition in allowed:
+        gaps = missing(transition)
+        if not gaps:
+            return Verdict(transition)
+        first = gaps if first is None else first
+    return Verdict(allowed[0], UNMET, tuple(first or ()))
+
+
+def owned_fields(workflow: "Workflow") -> set[str]:
+    """Every case.md field a decision owns: the status, and what any transition sets or stamps
+    (a hold also records where the case was held from and why)."""
+    owned = {"status"}
+    for transition in workflow.transitions:
+        owned.update(transition.sets)
+        owned.update(transition.stamps)
+        if transition.hold:
+            owned.update(("on_hold.previous", "on_hold.reason"))
+    return owned
+
+
+def transition_fields(transition: "Transition") -> set[str]:
+    """The case.md fields one transition writes."""
+    fields = {"status", *transition.sets, *transition.stamps}
+    if transition.hold:
+        fields.update(("on_hold.previous", "on_hold.reason"))
+    return fields
+
+
+def field_value(data: Any, dotted: str) -> Any:
+    value = data
+    for part in dotted.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any], names: Iterable[str]) -> list[str]:
+    """Which of the dotted `names` differ between two case.md data."""
+    return sorted(n for n in names if field_value(before, n) != field_value(after, n))
