@@ -204,6 +204,8 @@ def show(ctx: click.Context, case_id: str, fmt: str) -> None:
     click.echo(f"{data['id']}: {case.get('title', '')}")
     for label, value in fields:
         click.echo(f"  {label + ':':<{width}} {value}")
+    for note in data["changed_since_approval"]:
+        click.echo(f"  approval: {note}")
     if data["deadlines"]:
         click.echo("  deadlines:")
     for due in data["deadlines"]:

@@ -52,6 +52,7 @@ def _describe(due: list) -> str:
 
 def show(repo: Repository, case_id: str) -> dict[str, Any]:
     """Everything the case files say, as one mapping (frontmatter per file, bodies left out)."""
+    from lcspr.decisions import changed_since_approval
     from lcspr.deadlines import open_deadlines
 
     case = records.read_case(repo.config, case_id)
@@ -63,4 +64,5 @@ def show(repo: Repository, case_id: str) -> dict[str, Any]:
         "responses": {agency: md.data for agency, md in case.responses().items()},
         "report": case.files["report"].data if "report" in case.files else None,
         "deadlines": [d.as_dict() for d in open_deadlines(repo.config, repo.workflow, case)],
+        "changed_since_approval": [note for notes in changed_since_approval(repo, case).values() for note in notes],
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -112,7 +113,7 @@ class Validator:
             kind: Draft202012Validator(
                 load_schema(kind),
                 registry=self._registry,
-                format_checker=Draft202012Validator.FORMAT_CHECKER,
+                format_checker=_format_checker(),
             )
             for kind in SCHEMA_FILES
             if kind != "workflow" or (resource_dir("schemas") / SCHEMA_FILES[kind]).exists()
@@ -123,6 +124,26 @@ class Validator:
         errors = sorted(self._validators[kind].iter_errors(data), key=lambda e: _order(e.absolute_path))
         # An empty value breaks both `minLength` and a pattern: say it once.
         return list(dict.fromkeys(_explain(error) for error in errors))
+
+
+def _format_checker() -> Any:
+    """JSON Schema's formats, and `past-date`: a real date that is not after today."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    checker = FormatChecker(())
+    checker.checkers = dict(Draft202012Validator.FORMAT_CHECKER.checkers)
+
+    @checker.checks("past-date")
+    def _past(value: object) -> bool:
+        if not isinstance(value, str):
+            return True
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return True  # not a date at all: the `date` format says so
+        return day <= date.today()
+
+    return checker
 
 
 def check_config(raw: dict[str, Any]) -> list[tuple[str, str]]:
@@ -166,6 +187,9 @@ def _explain(error: Any) -> SchemaProblem:
         return SchemaProblem(
             (*where, name), f"`{name}` is not a field here (fields: {', '.join(allowed)}){did_you_mean(name, allowed)}"
         )
+    if validator == "format" and schema.get("format") == "past-date":
+        return SchemaProblem(where, f"{value!r} is in the future (today is {date.today().isoformat()}): this date "
+                                    "records something that has happened; correct it")
     if validator == "format" and schema.get("format") == "date":
         return SchemaProblem(where, f"{value!r} is not a real date: write it YYYY-MM-DD, e.g. 2026-11-26")
     if validator in ("minLength", "minItems", "minProperties", "pattern") and not value:

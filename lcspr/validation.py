@@ -122,7 +122,48 @@ def check_case(repo: Repository, case_id: str) -> tuple[Case | None, list[Proble
             continue
         case.files[kind] = md
         problems.extend(check_file(repo, case_id, kind, md))
+    problems.extend(_strays(repo, folder))
     return case, problems
+
+
+#: What a case folder holds: its files, and in each subfolder the names allowed there.
+_CASE_FILES = {records.CASE_FILE, records.REFERRAL_FILE, records.REPORT_FILE}
+_SUBFOLDERS = {records.RESPONSES_DIR: (".md", ".gitkeep"), records.DOCUMENTS_DIR: (".docx", ".pdf")}
+
+
+def _strays(repo: Repository, folder: Path) -> list[Problem]:
+    """Every file in a case folder that is not one of a case's files (links are reported
+    on their own): a stray file would go into the record with the next decision."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink() or any(p.is_symlink() for p in path.parents if p.is_relative_to(folder)):
+            continue
+        rel = path.relative_to(folder)
+        parts = rel.parts
+        if len(parts) == 1:
+            fine = parts[0] in _CASE_FILES or (parts[0] in _SUBFOLDERS and path.is_dir())
+        else:
+            allowed = _SUBFOLDERS.get(parts[0])
+            fine = len(parts) == 2 and allowed is not None and path.is_file() and parts[1].endswith(allowed)
+        if fine:
+            continue
+        shown = records.relative(repo.config, path)
+        if gitops.LEFTOVER.match(path.name):
+            why = "a temporary file left by an interrupted lcspr command: delete it (the next `lcspr advance` does)"
+        else:
+            why = ("is not a file of a case (case.md, referral.md, report.md, responses/<agency>.md, "
+                   "documents/*.docx): move it out of the case folder or delete it")
+        found.append(Problem(shown, None, "", why))
+    return _outermost(found)
+
+
+def _outermost(problems: list[Problem]) -> list[Problem]:
+    """One problem for a stray folder, not one more for each file in it."""
+    kept: list[Problem] = []
+    for problem in problems:
+        if not any(problem.file.startswith(k.file + "/") for k in kept):
+            kept.append(problem)
+    return kept
 
 
 def _from_error(shown: str, message: str) -> Problem:

@@ -117,9 +117,9 @@ class _FixedDate(date):
 def fixed_today(monkeypatch: pytest.MonkeyPatch):
     """`lcspr new-case` takes today as the default --received and refuses later
     dates: fix today at FIXED_TODAY so tests do not depend on the clock."""
-    from lcspr import deadlines, decisions, intake
+    from lcspr import corrections, deadlines, decisions, intake, schemas
 
-    for module in (intake, decisions, deadlines):
+    for module in (intake, decisions, deadlines, corrections, schemas):
         monkeypatch.setattr(module, "date", _FixedDate)
     return FIXED_TODAY
 

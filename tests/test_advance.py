@@ -375,25 +375,30 @@ def test_next_for_an_unknown_case(examples_root):
 
 
 def test_included_files_are_named_plainly_even_with_spaces(examples_root):
-    notes = examples_root / "cases/LIG-2026-003/documents/notes for the panel.txt"
+    notes = examples_root / "cases/LIG-2026-003/documents/notes for the panel.pdf"
     notes.parent.mkdir()
     notes.write_text("Agenda item 2.\n", encoding="utf-8")
     result = run(examples_root, *SCREENING)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1] == (
-        "Also recorded edits in the case folder: cases/LIG-2026-003/documents/notes for the panel.txt"
+        "Also recorded edits in the case folder: cases/LIG-2026-003/documents/notes for the panel.pdf"
     )
 
 
 def test_a_renamed_file_is_listed_by_its_new_name(examples_root):
     folder = examples_root / "cases/LIG-2026-003"
-    git(examples_root, "mv", "cases/LIG-2026-003/referral.md", "cases/LIG-2026-003/referral-form.md")
+    (folder / "documents").mkdir()
+    (folder / "documents" / "letter.pdf").write_bytes(b"%PDF-1.4 a letter")
+    git(examples_root, "add", "cases/LIG-2026-003/documents")
+    git(examples_root, "commit", "-q", "-m", "File a letter")
+    git(examples_root, "mv", "cases/LIG-2026-003/documents/letter.pdf", "cases/LIG-2026-003/documents/letter to the LIG.pdf")
     result = run(examples_root, *SCREENING)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1] == (
-        "Also recorded edits in the case folder: cases/LIG-2026-003/referral-form.md, cases/LIG-2026-003/referral.md"
+        "Also recorded edits in the case folder: cases/LIG-2026-003/documents/letter to the LIG.pdf, "
+        "cases/LIG-2026-003/documents/letter.pdf"
     )
-    assert not (folder / "referral.md").exists()
+    assert not (folder / "documents" / "letter.pdf").exists()
 
 
 def test_a_case_on_hold_without_its_previous_state_says_how_to_resume(examples_root):

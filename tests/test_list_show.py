@@ -141,7 +141,8 @@ def test_show_text(examples_root):
 
 def test_show_json(examples_root, examples):
     data = json.loads(ok(examples_root, "show", "LIG-2026-002", "--format", "json"))
-    assert list(data) == ["id", "path", "case", "referral", "responses", "report", "deadlines"]
+    assert list(data) == ["id", "path", "case", "referral", "responses", "report", "deadlines",
+                          "changed_since_approval"]
     assert data["id"] == "LIG-2026-002"
     assert data["path"] == "cases/LIG-2026-002"
     assert data["case"]["workshop"]["lead"]["agency"] == "adult-social-care"
