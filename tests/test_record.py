@@ -487,3 +487,19 @@ def forge(root: Path, case_id: str, source: str, target: str, by: str) -> None:
                             decided_on=ON, recorded_at=gitops.now_utc(), subject=f"{case_id}: {source} -> {target}",
                             reason="Forged.")
     commit_by_hand(root, record.message(), f"cases/{case_id}")
+
+
+def test_this_projects_own_checkout_audits_whole(tmp_path):
+    """A newcomer's first `lcspr audit` in a fresh clone of the project passes: the
+    example cases' entry into the record is answered by corrections, not rewritten."""
+    from conftest import PROJECT
+
+    if git(PROJECT, "rev-parse", "--is-shallow-repository").strip() == "true":
+        pytest.skip("a shallow clone holds only part of the history")
+    clone = tmp_path / "lcspr"
+    git(tmp_path, "clone", "-q", str(PROJECT), str(clone))
+    result = run(clone, "audit")
+    assert result.exit_code == 0, result.output
+    assert re.search(r": the trail is whole, with \d+ corrected finding\(s\)\.$", result.output.splitlines()[-1])
+    assert run(clone, "audit", "--strict").exit_code == 1
+    assert run(clone, "validate").exit_code == 0
