@@ -275,9 +275,14 @@ sign = false
 [sectors]
 {table(DEFAULT_SECTORS)}
 
-# Roles that decide, and who holds them.
+# Roles that decide.
 [roles]
 {table(DEFAULT_ROLES)}
+
+# Who holds a role, recorded with each decision it makes (a job title, or a
+# name the partnership chooses to put on record; never a child's or family's).
+# [holders]
+# lig-chair = "Chair of the Learning and Inquiry Group"
 
 [calendar]
 # Bank holidays: england, wales, scotland or northern-ireland.
