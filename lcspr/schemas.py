@@ -103,27 +103,68 @@ def registry(vocab: dict[str, Any]) -> "Registry":
 
 
 class Validator:
-    """Validates every file kind of one records repository against its schema."""
+    """Validates every file kind of one records repository against its schema.
+
+    A compiled validator (jsonschema-rs) decides whether a file is valid; only a
+    file that is not pays for jsonschema, which explains each problem in the words
+    and at the place users see. Both read the same schemas and registry, and a
+    test holds them to the same verdicts."""
 
     def __init__(self, vocab: dict[str, Any]) -> None:
         from jsonschema import Draft202012Validator
 
+        self._vocab = vocab
         self._registry = registry(vocab)
+        self._kinds = [kind for kind in SCHEMA_FILES
+                       if kind != "workflow" or (resource_dir("schemas") / SCHEMA_FILES[kind]).exists()]
         self._validators = {
-            kind: Draft202012Validator(
-                load_schema(kind),
-                registry=self._registry,
-                format_checker=_format_checker(),
-            )
-            for kind in SCHEMA_FILES
-            if kind != "workflow" or (resource_dir("schemas") / SCHEMA_FILES[kind]).exists()
+            kind: Draft202012Validator(load_schema(kind), registry=self._registry, format_checker=_format_checker())
+            for kind in self._kinds
         }
+        self._fast: dict[str, Any] | None = None
+
+    def is_valid(self, kind: str, data: Any) -> bool | None:
+        """The compiled validator's verdict, or None where it is not installed."""
+        if self._fast is None:
+            self._fast = _compiled(self._vocab, self._kinds)
+        fast = self._fast.get(kind)
+        return None if fast is None else bool(fast.is_valid(data))
 
     def check(self, kind: str, data: Any) -> list[SchemaProblem]:
         """Every problem with `data` as a file of `kind`, in document order."""
+        if self.is_valid(kind, data):
+            return []
         errors = sorted(self._validators[kind].iter_errors(data), key=lambda e: _order(e.absolute_path))
         # An empty value breaks both `minLength` and a pattern: say it once.
         return list(dict.fromkeys(_explain(error) for error in errors))
+
+
+def _compiled(vocab: dict[str, Any], kinds: list[str]) -> dict[str, Any]:
+    """jsonschema-rs validators of each kind over the same resources; none where it
+    is not installed (every verdict then comes from jsonschema alone)."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - a platform without its wheel
+        return {}
+    resources = [(uri, schema) for uri, schema in _static_resources()] + [(PARTNERSHIP, vocab)]
+    shared = jsonschema_rs.Registry(resources)
+    return {
+        kind: jsonschema_rs.validator_for(load_schema(kind), registry=shared, validate_formats=True,
+                                          formats={"past-date": _not_after_today})
+        for kind in kinds
+    }
+
+
+def _not_after_today(value: object) -> bool:
+    """The `past-date` format: a real date that is not after today (other formats
+    and types are other keywords' business)."""
+    if not isinstance(value, str):
+        return True
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return True  # not a date at all: the `date` format says so
+    return day <= date.today()
 
 
 def _format_checker() -> Any:
@@ -133,16 +174,7 @@ def _format_checker() -> Any:
     checker = FormatChecker(())
     checker.checkers = dict(Draft202012Validator.FORMAT_CHECKER.checkers)
 
-    @checker.checks("past-date")
-    def _past(value: object) -> bool:
-        if not isinstance(value, str):
-            return True
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            return True  # not a date at all: the `date` format says so
-        return day <= date.today()
-
+    checker.checks("past-date")(_not_after_today)
     return checker
 
 

@@ -207,3 +207,68 @@ def test_the_examples_hold_no_real_names():
 
 def test_examples_are_committed(examples_root):
     assert git(examples_root, "status", "--porcelain") == ""
+
+
+# --- the compiled validator and jsonschema agree ------------------------------------------
+
+
+def _mutations(data):
+    """Variants of a valid file's data, most of them invalid: every field removed, retyped,
+    emptied or given a bad value; every date malformed, impossible or in the future."""
+    import copy
+    import re
+
+    def walk(node, path=()):
+        yield path, node
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield from walk(value, (*path, key))
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                yield from walk(value, (*path, i))
+
+    def changed(path, value=None, remove=False):
+        result = copy.deepcopy(data)
+        node = result
+        for part in path[:-1]:
+            node = node[part]
+        if remove:
+            del node[path[-1]]
+        else:
+            node[path[-1]] = value
+        return result
+
+    for path, value in list(walk(data)):
+        if not path:
+            continue
+        if isinstance(path[-1], str):
+            yield changed(path, remove=True)
+        for other in (123, "", None, True, [], {"x": 1}, "not a known value"):
+            yield changed(path, other)
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            for bad in ("2026-02-30", "2099-01-01", "31/10/2026", "2026-1-5"):
+                yield changed(path, bad)
+        if isinstance(value, dict):
+            yield changed((*path, "unknown_field"), "x")
+    extra = copy.deepcopy(data)
+    extra["unknown_field"] = "x"
+    yield extra
+
+
+def test_the_compiled_validator_and_jsonschema_give_the_same_verdicts(examples):
+    from lcspr import mdfile, records
+    from lcspr.validation import file_kind
+
+    validator = examples.validator
+    compared = invalid = 0
+    for case_id in records.case_ids(examples.config):
+        for kind, path in records.case_paths(examples.config.cases_dir / case_id).items():
+            data = mdfile.read(path).data
+            for variant in [data, *_mutations(data)]:
+                fast = validator.is_valid(file_kind(kind), variant)
+                assert fast is not None, "jsonschema-rs is a dependency and must be installed"
+                slow = not list(validator._validators[file_kind(kind)].iter_errors(variant))
+                assert fast == slow, (path, variant)
+                compared += 1
+                invalid += not slow
+    assert compared > 2000 and invalid > 1000, (compared, invalid)
