@@ -146,12 +146,13 @@ def _ask(interactive: bool, prompt: str, option: str) -> str:
 
 @cli.command()
 @click.argument("case_ids", nargs=-1, metavar="[ID]...")
+@click.option("--no-cache", is_flag=True, help="Check every case again, ignoring the results kept from the last run.")
 @click.pass_context
-def validate(ctx: click.Context, case_ids: tuple[str, ...]) -> None:
+def validate(ctx: click.Context, case_ids: tuple[str, ...], no_cache: bool) -> None:
     """Check every case (or those named): schemas, IDs, agencies, line by line."""
     from lcspr.validation import validate as validate_cases
 
-    report = validate_cases(_repo(ctx), list(case_ids))
+    report = validate_cases(_repo(ctx), list(case_ids), cache=not no_cache)
     for problem in report.problems:
         click.echo(str(problem))
     click.echo(report.summary())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lcspr import gitops, history, mdfile, paths, records, trail
 from lcspr.errors import FileFormatError, UnsafePath
@@ -174,8 +175,11 @@ def _from_error(shown: str, message: str) -> Problem:
     return Problem(shown, int(match[1]) if match[1] else None, "", match[2])
 
 
-def validate(repo: Repository, case_ids: list[str] | None = None) -> Report:
-    """Check the named cases (default: all) in one pass, plus repository-wide checks."""
+def validate(repo: Repository, case_ids: list[str] | None = None, cache: bool = True) -> Report:
+    """Check the named cases (default: all) in one pass, plus repository-wide checks.
+
+    With `cache`, a case whose files and shared inputs are what they were at the
+    last validation is not read again (see lcspr.results_cache)."""
     repo.workflow  # the workflow file is checked even when there is no case to check
     ids = list(dict.fromkeys(case_ids or [])) or records.case_ids(repo.config)
     for case_id in case_ids or []:
@@ -184,10 +188,35 @@ def validate(repo: Repository, case_ids: list[str] | None = None) -> Report:
         except UnsafePath:
             pass  # check_case reports each link as a problem at its path
     problems: list[Problem] = []
+    results = _cache(repo) if cache else None
     for case_id in ids:
-        problems.extend(check_case(repo, case_id)[1])
+        if results is None:
+            problems.extend(check_case(repo, case_id)[1])
+            continue
+        store, keys = results
+        key = keys.get(case_id, [])
+        found = store.get(case_id, key)
+        if found is None:
+            checked = check_case(repo, case_id)[1]
+            store.put(case_id, key, [[p.file, p.line, p.where, p.message] for p in checked])
+        else:
+            checked = [Problem(*entry) for entry in found]
+        problems.extend(checked)
+    if results is not None:
+        results[0].save()
     problems.extend(_allocated_twice(repo, set(ids)))
     return Report(ids, problems)
+
+
+def _cache(repo: Repository) -> tuple[Any, dict[str, Any]] | None:
+    """The results cache and every case's key, or None outside a Git work tree's root."""
+    from lcspr import results_cache
+
+    root = repo.root
+    if gitops.toplevel(root) != root.resolve():
+        return None
+    store = results_cache.ResultsCache(root, results_cache.inputs_identity(root, repo.config.workflow_file))
+    return store, results_cache.case_keys(root)
 
 
 def _allocated_twice(repo: Repository, ids: set[str]) -> list[Problem]:

@@ -293,3 +293,101 @@ def test_the_same_id_opened_on_two_merged_branches(examples_root, fixed_today):
     git(root, "commit", "-q", "--allow-empty", "-m", "Child E's case was opened twice: its files are in LIG-2026-005",
         "--trailer", "Lcspr-Case: LIG-2026-004", "--trailer", "Lcspr-Action: reallocate")
     assert validate(root) == (0, ["5 case(s) valid."])
+
+
+# --- results kept between runs ---------------------------------------------------------------
+
+
+@pytest.fixture
+def checked(monkeypatch):
+    """The case IDs `check_case` actually reads, run by run."""
+    from lcspr import validation
+
+    seen: list[str] = []
+    real = validation.check_case
+
+    def counting(repo, case_id):
+        seen.append(case_id)
+        return real(repo, case_id)
+
+    monkeypatch.setattr(validation, "check_case", counting)
+    return seen
+
+
+def test_an_unchanged_case_is_not_read_again(examples_root, checked):
+    from lcspr.repository import open_repository
+    from lcspr.validation import validate as validate_cases
+
+    first = validate_cases(open_repository(examples_root))
+    assert sorted(checked) == ["LIG-2026-001", "LIG-2026-002", "LIG-2026-003"]
+    checked.clear()
+    assert validate_cases(open_repository(examples_root)).problems == first.problems
+    assert checked == []
+    # An edit (uncommitted) re-checks that case alone, and its problem is reported.
+    path = examples_root / "cases" / "LIG-2026-002" / "case.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("status: partnership-workshop", "status: limbo"),
+                    encoding="utf-8")
+    report = validate_cases(open_repository(examples_root))
+    assert checked == ["LIG-2026-002"]
+    assert [p.message.split(" (")[0] for p in report.problems] == ["'limbo' is not a known status"]
+    checked.clear()
+    again = validate_cases(open_repository(examples_root))
+    assert checked == [] and again.problems == report.problems  # a problem is kept too
+    # A new file in a case (a stray one here) is part of its key.
+    (examples_root / "cases" / "LIG-2026-003" / "notes.txt").write_text("x\n", encoding="utf-8")
+    validate_cases(open_repository(examples_root))
+    assert checked == ["LIG-2026-003"]
+
+
+def test_any_change_to_the_shared_inputs_checks_every_case_again(examples_root, checked, monkeypatch):
+    from datetime import date
+
+    from lcspr import results_cache, schemas
+    from lcspr.repository import open_repository
+    from lcspr.validation import validate as validate_cases
+
+    validate_cases(open_repository(examples_root))
+    checked.clear()
+    toml = examples_root / "lcspr.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    validate_cases(open_repository(examples_root))
+    assert len(checked) == 3
+    checked.clear()
+
+    class Tomorrow(date):
+        @classmethod
+        def today(cls) -> date:
+            return date(2026, 12, 31)
+
+    # Tomorrow, a date that was in the future may not be.
+    monkeypatch.setattr(results_cache, "date", Tomorrow)
+    monkeypatch.setattr(schemas, "date", Tomorrow)
+    validate_cases(open_repository(examples_root))
+    assert len(checked) == 3
+    checked.clear()
+    validate_cases(open_repository(examples_root), cache=False)
+    assert len(checked) == 3
+
+
+def test_validate_no_cache_and_a_broken_cache_file(examples_root):
+    assert run(examples_root, "validate").exit_code == 0
+    cache = examples_root / ".git" / "lcspr" / "validate-cache.json"
+    assert cache.is_file()
+    assert "validate-cache" not in git(examples_root, "status", "--porcelain", "--ignored")
+    cache.write_text("{not json", encoding="utf-8")
+    result = run(examples_root, "validate")
+    assert (result.exit_code, result.output) == (0, "3 case(s) valid.\n")
+    assert run(examples_root, "validate", "--no-cache").output == "3 case(s) valid.\n"
+
+
+def test_two_validations_at_once_leave_a_whole_cache(examples_root):
+    import json
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "lcspr", "--repo", str(examples_root), "validate"]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert all(p.returncode == 0 for p in processes), outputs
+    saved = json.loads((examples_root / ".git" / "lcspr" / "validate-cache.json").read_text(encoding="utf-8"))
+    assert sorted(saved["cases"]) == ["LIG-2026-001", "LIG-2026-002", "LIG-2026-003"]
