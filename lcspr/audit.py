@@ -93,6 +93,8 @@ class CaseTrail:
     sent: dict[str, str] = field(default_factory=dict)  # path -> the commit that sent it
     #: Entered the record by `lcspr import`: approvals given before then are not in Git.
     imported: bool = False
+    #: case.md as HEAD holds it: (blob, status); blob "" when it is not in Git (case audits only).
+    committed: tuple[str, str | None] = ("", None)
 
 
 def approved_files(kind: str, names: list[str]) -> list[str]:
@@ -459,6 +461,11 @@ def audit(repo: Repository, strict: bool = False, case_id: str | None = None,
             for commit in history.walk(root, grep=f"^{trail.ACTION}: {trail.CORRECTION}$"):
                 if commit.sha not in auditor.seen:
                     auditor.corrections.append(commit.record)
+            head = reader.read(f"HEAD:cases/{case_id}/{CASE_FILE}")
+            blob = reader.tree(f"HEAD:cases/{case_id}").get(CASE_FILE, ("", ""))[1] if head else ""
+            data = auditor.data(blob, case_id)[0] if blob else None
+            status = data.get("status") if data else None
+            auditor.cases.setdefault(case_id, CaseTrail()).committed = (blob, None if status is None else str(status))
         auditor.apply_corrections()
     findings = auditor.findings
     if case_id:

@@ -133,9 +133,17 @@ def load(root: Path, check: bool = True) -> Config:
 
     problems: list[tuple[str, str]] = []
     if check:
-        from lcspr import schemas  # jsonschema is heavy: only checked loads need it
+        from lcspr import results_cache
 
-        problems = schemas.check_config(raw)
+        # The schema check is remembered by the file's content: every command that
+        # checks pays for it once per version of lcspr.toml, not on every run.
+        key = results_cache.settings_key("lcspr.toml", text)
+        if not results_cache.checked_before(root, key):
+            from lcspr import schemas  # jsonschema is heavy: only checked loads need it
+
+            problems = schemas.check_config(raw)
+            if not problems:
+                results_cache.remember_checked(root, key)
     elif not isinstance(raw.get("partnership"), str):
         problems = [("partnership", "`partnership` is missing: add it")]
     if problems:

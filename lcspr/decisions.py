@@ -79,17 +79,16 @@ def _value(item: str, name: str, raw: str) -> Any:
     return value if value == text else text
 
 
-def _check_status_unchanged(repo: Repository, case: Case) -> None:
+def _check_status_unchanged(repo: Repository, case: Case, trail_of: Any) -> None:
     """Refuse a case whose status on disk is not the one its last commit recorded:
     a status changes only by a decision, and the record must say where it came from."""
     rel = records.relative(repo.config, case.files["case"].path)
-    done = gitops.git(repo.root, "show", f"HEAD:{rel}", check=False)
-    if done.returncode != 0:
+    blob, committed = trail_of.committed
+    if not blob:
         raise TransitionRefused(
             f"{rel} is not in Git yet, so there is no recorded state to move from; bring the case in "
             f"with `lcspr import` (or `lcspr new-case`) first."
         )
-    committed = mdfile.parse(done.stdout, case.files["case"].path, rel).data.get("status")
     if str(committed) != case.status:
         raise TransitionRefused(
             f"{rel} says `status: {case.status}` but the last recorded decision left {case.id} at "
@@ -314,10 +313,10 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
     from lcspr.audit import approved_files, case_trail
 
     config = repo.config
-    _check_status_unchanged(repo, case)
+    trail_of, findings = case_trail(repo, case.id)
+    _check_status_unchanged(repo, case, trail_of)
     if target == case.status:
         raise TransitionRefused(f"{case.id} is already at {case.status}; nothing was recorded.")
-    trail_of, findings = case_trail(repo, case.id)
     if findings:
         raise TransitionRefused(
             f"{case.id} cannot move: its record has findings a decision must not build on:\n"

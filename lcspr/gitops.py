@@ -11,6 +11,7 @@ back as it was.
 from __future__ import annotations
 
 import errno
+import functools
 import fcntl
 import os
 import re
@@ -73,16 +74,24 @@ def toplevel(path: Path) -> Path | None:
 
 
 def git_dir(root: Path) -> Path:
-    done = git(root, "rev-parse", "--absolute-git-dir")
+    """The repository's Git folder (asked of Git once per process and root)."""
+    return _git_dir(str(root))
+
+
+@functools.lru_cache(maxsize=64)
+def _git_dir(root: str) -> Path:
+    done = git(Path(root), "rev-parse", "--absolute-git-dir")
     return Path(done.stdout.strip())
 
 
 def identity(root: Path) -> tuple[str, str]:
     """Who Git will record as committer; GitIdentityMissing when it does not know."""
-    values = []
-    for var, key in (("GIT_COMMITTER_NAME", "user.name"), ("GIT_COMMITTER_EMAIL", "user.email")):
-        value = os.environ.get(var) or git(root, "config", "--get", key, check=False).stdout.strip()
-        values.append(value)
+    configured = {}
+    for line in git(root, "config", "--get-regexp", r"^user\.(name|email)$", check=False).stdout.splitlines():
+        key, _, value = line.partition(" ")
+        configured[key] = value.strip()  # the last one set wins, as for Git itself
+    values = [os.environ.get(var) or configured.get(key, "")
+              for var, key in (("GIT_COMMITTER_NAME", "user.name"), ("GIT_COMMITTER_EMAIL", "user.email"))]
     if not all(values):
         raise GitIdentityMissing(
             "Git does not know who you are, so the change could not be recorded (nothing was written). "

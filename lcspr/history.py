@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lcspr import gitops, trail
+from lcspr.errors import GitError
 from lcspr.trail import Decision
 
 _CASE_PATH = re.compile(r"^cases/([^/]+)/(.+)$")
@@ -57,8 +58,6 @@ def walk(root: Path, changes: bool = False, signatures: bool = False, paths: lis
          grep: str | None = None) -> Iterator[Commit]:
     """Every commit reachable from HEAD, parents before children, in one `git log`
     (only those touching `paths`, or whose message matches `grep`, when given)."""
-    if gitops.git(root, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode:
-        return
     fields = ["%H", "%P", "%cn", "%cI"] + (["%G?"] if signatures else []) + ["%(trailers:only,unfold)", "%B"]
     fmt = "%x1e" + "%x1f".join(fields) + "%x1d"
     args = ["log", "--reverse", "--topo-order", f"--format={fmt}"]
@@ -69,7 +68,12 @@ def walk(root: Path, changes: bool = False, signatures: bool = False, paths: lis
     args.append("HEAD")
     if paths:
         args += ["--full-history", "--", *paths]
-    out = gitops.git(root, *args).stdout
+    done = gitops.git(root, *args, check=False)
+    if done.returncode != 0:
+        if gitops.git(root, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode:
+            return  # no commit yet: no history
+        raise GitError(f"git log failed: {(done.stderr or done.stdout).strip()}")
+    out = done.stdout
     for record in out.split("\x1e")[1:]:
         head, _, raw = record.partition("\x1d")
         parts = head.split("\x1f")

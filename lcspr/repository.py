@@ -37,7 +37,7 @@ class Repository:
         path = self.config.workflow_file
         # Shown relative to the repository when it lies inside it (errors read `workflow.yaml:12: ...`).
         display = (path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)) if path else None
-        return workflow.load(path, display, validate=self.check)
+        return workflow.load(path, display, validate=self.check, root=self.root)
 
     @cached_property
     def validator(self) -> "Validator":

@@ -111,17 +111,24 @@ class Validator:
     test holds them to the same verdicts."""
 
     def __init__(self, vocab: dict[str, Any]) -> None:
-        from jsonschema import Draft202012Validator
-
         self._vocab = vocab
-        self._registry = registry(vocab)
         self._kinds = [kind for kind in SCHEMA_FILES
                        if kind != "workflow" or (resource_dir("schemas") / SCHEMA_FILES[kind]).exists()]
-        self._validators = {
-            kind: Draft202012Validator(load_schema(kind), registry=self._registry, format_checker=_format_checker())
-            for kind in self._kinds
-        }
         self._fast: dict[str, Any] | None = None
+        self._slow: dict[str, Any] | None = None
+
+    @property
+    def _validators(self) -> dict[str, Any]:
+        """jsonschema's validators, made (and jsonschema imported) only to explain a failure."""
+        if self._slow is None:
+            from jsonschema import Draft202012Validator
+
+            shared = registry(self._vocab)
+            self._slow = {
+                kind: Draft202012Validator(load_schema(kind), registry=shared, format_checker=_format_checker())
+                for kind in self._kinds
+            }
+        return self._slow
 
     def is_valid(self, kind: str, data: Any) -> bool | None:
         """The compiled validator's verdict, or None where it is not installed."""

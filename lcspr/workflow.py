@@ -76,8 +76,10 @@ def _requirement(raw: dict[str, Any]) -> Requirement:
     )
 
 
-def load(path: Path | None = None, display: str | None = None, validate: bool = True) -> Workflow:
-    """Read a workflow file (the default when `path` is None) and check it."""
+def load(path: Path | None = None, display: str | None = None, validate: bool = True,
+         root: Path | None = None) -> Workflow:
+    """Read a workflow file (the default when `path` is None) and check it; with
+    `root`, a check passed before on the same text is remembered there, not redone."""
     path = path or DEFAULT_WORKFLOW
     display = display or str(path)
     try:
@@ -90,7 +92,13 @@ def load(path: Path | None = None, display: str | None = None, validate: bool = 
         # mdfile words its YAML errors for case files' frontmatter.
         raise WorkflowError(str(exc).replace("the frontmatter is not valid YAML", "not valid YAML")) from None
     if validate:
-        _check(data, lines, display)
+        from lcspr import results_cache
+
+        key = results_cache.settings_key(f"workflow {display}", text)
+        if root is None or not results_cache.checked_before(root, key):
+            _check(data, lines, display)
+            if root is not None:
+                results_cache.remember_checked(root, key)
     return Workflow(
         path=path,
         initial=data["initial"],

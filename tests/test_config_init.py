@@ -278,3 +278,22 @@ def test_an_unknown_table_points_at_its_header(records_root):
     line = (records_root / "lcspr.toml").read_text().splitlines().index("[calender]") + 1
     assert f"lcspr.toml:{line}: calender: `calender` is not a field here" in result.output
     assert result.output.rstrip().endswith("did you mean 'calendar'?")
+
+
+def test_a_settings_check_passed_before_is_not_redone_until_the_file_changes(records_root, monkeypatch):
+    from lcspr import config, schemas
+
+    calls = []
+    real = schemas.check_config
+    monkeypatch.setattr(schemas, "check_config", lambda raw: calls.append(1) or real(raw))
+    config.load(records_root)
+    config.load(records_root)
+    assert len(calls) <= 1  # init's own run may already have remembered it
+    calls.clear()
+    toml = records_root / "lcspr.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("sign = false", "sign = \"maybe\""), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"lcspr.toml:\d+: sign"):
+        config.load(records_root)
+    with pytest.raises(ConfigError):  # a failed check is never remembered
+        config.load(records_root)
+    assert len(calls) == 2
