@@ -53,6 +53,19 @@ def _with_strict_types(base: Any) -> Any:
 _StrictLoader = _with_strict_types(yaml.SafeLoader)
 _FastLoader = _with_strict_types(yaml.CSafeLoader) if hasattr(yaml, "CSafeLoader") else None
 
+# Bounds that keep a hostile file cheap. A case file is written by anyone who can
+# commit, and every command reads every case, so no file may cost more than a
+# bounded amount of time or memory. Real case files are far inside these: a
+# 2,000-entry chronology is about 250 KB, 14,000 YAML nodes and 4 levels deep.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+"""The largest case file (or workflow file) lcspr reads, in bytes."""
+MAX_YAML_DEPTH = 50
+"""How deeply lists and mappings may nest in frontmatter."""
+MAX_YAML_NODES = 250_000
+"""How many values, keys and collections one frontmatter may hold."""
+MAX_INTEGER_DIGITS = 18
+"""The longest unquoted integer; a longer number must be quoted (it is an ID, not a count)."""
+
 _STR, _INT, _BOOL, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null"))
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
@@ -109,6 +122,7 @@ def _split(text: str, display: str) -> tuple[int, int, int]:
 def parse(text: str, path: Path, display: str | None = None) -> MarkdownFile:
     """Parse `text` (the contents of `path`) strictly; raise FileFormatError with a line."""
     display = display or str(path)
+    check_size(len(text.encode("utf-8", "surrogatepass")), display)
     start, end, body_start = _split(text, display)
     first_line = text.count("\n", 0, start) + 1
     node = _compose(text[start:end], display, first_line)
@@ -130,6 +144,7 @@ def read(path: Path, display: str | None = None) -> MarkdownFile:
     """Read and parse the file at `path`."""
     display = display or str(path)
     try:
+        check_size(path.stat().st_size, display)  # before reading it all into memory
         raw = path.read_bytes()
     except FileNotFoundError:
         raise FileFormatError(f"{display}: file not found.") from None
@@ -143,9 +158,19 @@ def read(path: Path, display: str | None = None) -> MarkdownFile:
     return parse(text, path, display)
 
 
+def check_size(size: int, display: str) -> None:
+    """Refuse a file of more than MAX_FILE_BYTES before anything parses it."""
+    if size > MAX_FILE_BYTES:
+        raise FileFormatError(
+            f"{display}: is {size:,} bytes, more than the {MAX_FILE_BYTES:,} lcspr reads in one file; "
+            "split the text (a long chronology or report belongs in several files) or remove what does not belong."
+        )
+
+
 def load_yaml(text: str, display: str) -> tuple[Any, dict[Path_, int]]:
     """Parse a whole YAML file (a workflow, say) strictly, with the line of every key."""
-    node = _compose(text, display, 1)
+    check_size(len(text.encode("utf-8", "surrogatepass")), display)
+    node = _compose(text, display, 1, what="the YAML")
     lines: dict[Path_, int] = {(): 1}
     return (None if node is None else _construct(node, (), lines, display, 1)), lines
 
@@ -157,20 +182,28 @@ _UNCLOSED = {
 }
 
 
-def _compose(yaml_text: str, display: str, first_line: int) -> yaml.Node | None:
+def _compose(yaml_text: str, display: str, first_line: int, what: str = "the frontmatter") -> yaml.Node | None:
     """The node tree of a frontmatter, read with libyaml when PyYAML has it.
 
     Reading only needs each node's line, which libyaml gives as the Python
     parser does; it is about ten times faster on a long chronology. Edits use
     the Python parser (`_set_one`), whose marks are character offsets. An
     error is always explained by the Python parser, whose messages the
-    reviewer sees."""
+    reviewer sees.
+
+    The events are checked (`_check_events`) before any tree is built: PyYAML
+    builds trees by recursion and expands aliases wherever they are used, so a
+    few KB of nesting or nested aliases would otherwise cost minutes and GBs."""
     if _FastLoader is not None:
         try:
+            _check_events(yaml_text, _FastLoader, display, first_line, what)
             return yaml.compose(yaml_text, Loader=_FastLoader)
         except yaml.YAMLError:
             pass
     try:
+        # The Python parser is explained by its own events first: it stops at the same
+        # hostile event, long before a deep nesting would make its scanner slow.
+        _check_events(yaml_text, _StrictLoader, display, first_line, what)
         return yaml.compose(yaml_text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -188,6 +221,44 @@ def _compose(yaml_text: str, display: str, first_line: int) -> yaml.Node | None:
         ) from None
     except yaml.YAMLError as exc:
         raise FileFormatError(f"{display}: the frontmatter is not valid YAML: {exc}") from None
+
+
+def _check_events(yaml_text: str, loader: Any, display: str, first_line: int, what: str) -> None:
+    """Refuse anchors, aliases, nesting deeper than MAX_YAML_DEPTH and more than
+    MAX_YAML_NODES nodes, at the first event that breaks a rule (`what` names the
+    text in messages: the frontmatter, the YAML).
+
+    Parsing into events is linear and keeps no tree, so this costs a fraction of
+    the reading it protects. Anchors and aliases are refused outright rather than
+    bounded: a case file has no use for them, and `set_fields` cannot edit them."""
+    def at(event: yaml.Event) -> str:
+        line = event.start_mark.line + first_line if event.start_mark else first_line
+        return f"{display}:{line}: {what}"
+
+    depth = nodes = 0
+    for event in yaml.parse(yaml_text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            kind = "an alias (`*name`)" if isinstance(event, yaml.AliasEvent) else "an anchor (`&name`)"
+            raise FileFormatError(
+                f"{at(event)} uses {kind}; lcspr does not accept YAML anchors or aliases. "
+                "Write the value out in full where it is needed."
+            )
+        if isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
+            nodes += 1
+            if nodes > MAX_YAML_NODES:
+                raise FileFormatError(
+                    f"{at(event)} holds more than {MAX_YAML_NODES:,} values; "
+                    "lcspr reads no more than that from one file. Split it, or remove what does not belong."
+                )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise FileFormatError(
+                    f"{at(event)} nests lists and fields more than {MAX_YAML_DEPTH} deep; "
+                    "lcspr reads no deeper. Check the indentation and brackets there."
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _kind(node: yaml.Node) -> str:
@@ -222,6 +293,11 @@ def _construct(node: yaml.Node, where: Path_, lines: dict[Path_, int], display: 
     if node.tag == _BOOL:
         return node.value.lower() == "true"
     if node.tag == _INT:
+        if len(node.value.lstrip("+-")) > MAX_INTEGER_DIGITS:
+            raise FileFormatError(
+                f"{display}:{node.start_mark.line + first}: a number of {len(node.value.lstrip('+-')):,} digits "
+                f"is longer than the {MAX_INTEGER_DIGITS} lcspr reads; if it is an identifier or text, put it in quotes."
+            )
         return int(node.value)
     if node.tag == _NULL:
         return None

@@ -322,13 +322,12 @@ def test_set_refuses_inside_a_one_line_mapping():
     )
 
 
-def test_set_refuses_what_it_cannot_change_alone():
+def test_anchors_and_aliases_are_refused_before_anything_is_set():
+    # set_fields could not change an anchored value alone; reading refuses it first (issue 15).
     text = "---\nlead: &lead police\nowner: *lead\n---\n"
-    with pytest.raises(FileFormatError) as caught:
-        mdfile.set_fields(parse(text), {("lead",): "icb"})
-    assert str(caught.value) == (
-        f"{SHOWN}:2: lcspr could not set lead without changing more of the file than that value (anchors, "
-        "aliases or an unusual layout there); nothing was written. Edit the value by hand and commit it."
+    assert error_of(text) == (
+        f"{SHOWN}:2: the frontmatter uses an anchor (`&name`); lcspr does not accept YAML anchors or aliases. "
+        "Write the value out in full where it is needed."
     )
 
 
