@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import io
 import fcntl
 import os
 import re
@@ -65,6 +66,42 @@ def git(root: Path, *args: str, input: str | None = None, check: bool = True) ->
         said = (done.stderr or done.stdout).strip()
         raise GitError(f"git {args[0]} failed: {said}")
     return done
+
+
+def records(root: Path, args: list[str], separator: str, chunk: int = 1 << 16) -> Iterator[str]:
+    """The output of `git args...`, record by record (split on `separator`, the text
+    before the first one dropped), read as Git writes it: checking overlaps Git's
+    own work and memory holds one chunk, not the whole history. A repository
+    with no commit yet has no records; any other failure is a GitError."""
+    process = subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=git_env())
+    assert process.stdout is not None and process.stderr is not None
+    reader = io.TextIOWrapper(process.stdout, encoding="utf-8", errors="replace", newline="")
+    pending, first = "", True
+    try:
+        while True:
+            data = reader.read(chunk)
+            if not data:
+                break
+            pending += data
+            parts = pending.split(separator)
+            pending = parts.pop()
+            if first and parts:
+                parts, first = parts[1:], False
+            yield from parts
+        said = process.stderr.read().decode("utf-8", "replace")
+        if process.wait() != 0:
+            if git(root, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode:
+                return  # no commit yet: no history
+            raise GitError(f"git {args[0]} failed: {said.strip()}")
+        if pending and not first:
+            yield pending
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        reader.close()
+        process.stderr.close()
 
 
 def toplevel(path: Path) -> Path | None:

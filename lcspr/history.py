@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from lcspr import gitops, trail
-from lcspr.errors import GitError
 from lcspr.trail import Decision
 
 _CASE_PATH = re.compile(r"^cases/([^/]+)/(.+)$")
@@ -68,13 +67,7 @@ def walk(root: Path, changes: bool = False, signatures: bool = False, paths: lis
     args.append("HEAD")
     if paths:
         args += ["--full-history", "--", *paths]
-    done = gitops.git(root, *args, check=False)
-    if done.returncode != 0:
-        if gitops.git(root, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode:
-            return  # no commit yet: no history
-        raise GitError(f"git log failed: {(done.stderr or done.stdout).strip()}")
-    out = done.stdout
-    for record in out.split("\x1e")[1:]:
+    for record in gitops.records(root, args, "\x1e"):
         head, _, raw = record.partition("\x1d")
         parts = head.split("\x1f")
         sha, parents, name, when = parts[:4]
