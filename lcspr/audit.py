@@ -16,7 +16,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
-from typing import Any
+from collections import OrderedDict
+from typing import Any, Generic, TypeVar
 
 from lcspr import gitops, history, mdfile, trail
 from lcspr.errors import GitError
@@ -33,6 +34,7 @@ BLOCKING = ("hand-edit", "illegal-step", "trailers-disagree", "unmet-requirement
 CLOCK_SKEW = timedelta(minutes=5)
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+T = TypeVar("T")
 
 
 @dataclass
@@ -105,6 +107,35 @@ def approved_files(kind: str, names: list[str]) -> list[str]:
     return []
 
 
+class _Recent(Generic[T]):
+    """A mapping that keeps the `size` entries used last."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[Any, T] = OrderedDict()
+
+    def get(self, key: Any) -> T | None:
+        value = self.items.get(key)
+        if value is not None:
+            self.items.move_to_end(key)
+        return value
+
+    def put(self, key: Any, value: T) -> None:
+        self.items[key] = value
+        self.items.move_to_end(key)
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self.items
+
+    def __getitem__(self, key: Any) -> T:
+        return self.items[key]
+
+    def __setitem__(self, key: Any, value: T) -> None:
+        self.put(key, value)
+
+
 class _Auditor:
     def __init__(self, repo: Repository, reader: gitops.ObjectReader, now: datetime) -> None:
         self.repo = repo
@@ -120,33 +151,52 @@ class _Auditor:
         self.latest: dict[str, tuple[str, str, str]] = {}
         self.blamed: set[str] = set()
         self.committed_at: dict[str, str] = {}
-        self._parsed: dict[str, tuple[mdfile.MarkdownFile | None, str | None]] = {}
-        self._checked: dict[tuple[str, str, str], list[str]] = {}
+        # Bounded: a history of any length costs the same memory (a case's versions are
+        # read in turn, so recent ones are what is asked again).
+        self._parsed: _Recent[tuple[mdfile.MarkdownFile | None, str | None]] = _Recent(2048)
+        self._data: _Recent[tuple[dict[str, Any] | None, str | None]] = _Recent(8192)
+        self._checked: _Recent[list[str]] = _Recent(4096)
         self.commits = self.decisions = 0
 
     # --- reading historic files ---------------------------------------------------
 
     def parse(self, sha: str, shown: str) -> tuple[mdfile.MarkdownFile | None, str | None]:
         """A historic Markdown file by blob ID: (file, None), or (None, problem)."""
-        if sha not in self._parsed:
-            found = self.reader.read(sha)
-            if found is None:
-                self._parsed[sha] = (None, f"{shown}: blob {sha[:10]} is missing from the repository")
-            else:
-                try:
-                    text = found[1].decode("utf-8")
-                    self._parsed[sha] = (mdfile.parse(text, Path(shown), shown), None)
-                except UnicodeDecodeError:
-                    self._parsed[sha] = (None, f"{shown}: is not UTF-8 text")
-                except Exception as exc:  # a hostile or broken file is itself a finding
-                    self._parsed[sha] = (None, str(exc))
-        return self._parsed[sha]
+        cached = self._parsed.get(sha)
+        if cached is not None:
+            return cached
+        found = self.reader.read(sha)
+        if found is None:
+            cached = (None, f"{shown}: blob {sha[:10]} is missing from the repository")
+        else:
+            try:
+                cached = (mdfile.parse(found[1].decode("utf-8"), Path(shown), shown), None)
+            except UnicodeDecodeError:
+                cached = (None, f"{shown}: is not UTF-8 text")
+            except Exception as exc:  # a hostile or broken file is itself a finding
+                cached = (None, str(exc))
+        self._parsed.put(sha, cached)
+        return cached
 
     def data(self, sha: str, case_id: str) -> tuple[dict[str, Any] | None, str | None]:
+        """A historic case.md's data by blob ID (read in one pass: no line numbers needed)."""
         if sha == NULL:
             return None, None
-        md, problem = self.parse(sha, f"cases/{case_id}/{CASE_FILE}")
-        return (md.data if md else None), problem
+        found = self._data.get(sha)
+        if found is None:
+            shown = f"cases/{case_id}/{CASE_FILE}"
+            blob = self.reader.read(sha)
+            if blob is None:
+                found = (None, f"{shown}: blob {sha[:10]} is missing from the repository")
+            else:
+                try:
+                    found = (mdfile.frontmatter_data(blob[1].decode("utf-8"), shown), None)
+                except UnicodeDecodeError:
+                    found = (None, f"{shown}: is not UTF-8 text")
+                except Exception as exc:  # a hostile or broken file is itself a finding
+                    found = (None, str(exc))
+            self._data.put(sha, found)
+        return found
 
     def files_at(self, commit: str, case_id: str) -> dict[str, str]:
         """Every file of a case folder at `commit`: name in the folder -> blob."""

@@ -143,7 +143,7 @@ def _apply(data: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
 
 
 def missing(repo: Repository, case: Case, transition: Transition, target: str, data: dict[str, Any],
-            checked: dict[tuple[str, str, str], list[str]] | None = None) -> list[str]:
+            checked: Any = None) -> list[str]:
     """Everything the target state and the transition need that `data` (case.md as it
     is after the move) and the case's other files lack. `checked` caches the
     validation of files by content, for the audit, which asks again and again."""
@@ -155,7 +155,7 @@ def missing(repo: Repository, case: Case, transition: Transition, target: str, d
 
 
 def _check(repo: Repository, case: Case, req: Requirement, data: dict[str, Any],
-           checked: dict[tuple[str, str, str], list[str]] | None) -> list[str]:
+           checked: Any) -> list[str]:
     if req.rule:
         check = rules.RULES.get(req.rule)
         if check is None:

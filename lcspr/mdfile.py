@@ -514,3 +514,97 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# --- data alone, fast -------------------------------------------------------------------
+
+_PLAIN_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_PLAIN_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_PLAIN_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+
+
+class _Unusual(Exception):
+    """Something the one-pass reader leaves to `parse`, which explains or accepts it."""
+
+
+def frontmatter_data(text: str, display: str) -> dict[str, Any]:
+    """What `parse(text, ...).data` gives, read in one pass over libyaml's events, with
+    no line numbers: for readers of many files that need the data alone (the audit
+    reads every version of every case.md in the history). Anything out of the
+    ordinary (an error, a tag, an anchor, a duplicate key, a limit reached) is
+    handed to `parse`, so the answer and every refusal are always `parse`'s."""
+    check_size(len(text.encode("utf-8", "surrogatepass")), display)
+    try:
+        start, end, _ = _split(text, display)
+        if _FastLoader is None:
+            raise _Unusual
+        data = _from_events(yaml.parse(text[start:end], Loader=_FastLoader))
+        if not isinstance(data, dict):
+            raise _Unusual
+        return data
+    except (_Unusual, yaml.YAMLError, FileFormatError):
+        return parse(text, Path(display), display).data
+
+
+def _from_events(events: Any) -> Any:
+    """Plain data from parser events: mappings with plain keys, lists, and scalars
+    resolved by the strict rules (true/false, null, decimal integers, else text)."""
+    stack: list[tuple[Any, list[Any]]] = []  # (container, [pending key]) per open collection
+    root: Any = None
+    nodes = 0
+
+    def add(value: Any) -> None:
+        nonlocal root
+        if not stack:
+            root = value
+            return
+        container, key = stack[-1]
+        if isinstance(container, list):
+            container.append(value)
+        elif key:
+            name = key.pop()
+            if name in container:
+                raise _Unusual  # a duplicate key: parse says where
+            container[name] = value
+        else:
+            if not isinstance(value, str) or isinstance(value, bool):
+                raise _Unusual
+            key.append(value)
+
+    for event in events:
+        kind = type(event)
+        if kind in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent):
+            continue
+        if kind is yaml.AliasEvent or getattr(event, "anchor", None) is not None or getattr(event, "tag", None) not in (None, "!"):
+            raise _Unusual
+        nodes += 1
+        if nodes > MAX_YAML_NODES:
+            raise _Unusual
+        if kind is yaml.ScalarEvent:
+            value = event.value
+            if stack and isinstance(stack[-1][0], dict) and not stack[-1][1]:
+                add(value)  # a key, quoted or not: always text
+                continue
+            if event.style in (None, "") and event.implicit[0]:
+                if _PLAIN_NULL.match(value):
+                    add(None)
+                elif _PLAIN_BOOL.match(value):
+                    add(value.lower() == "true")
+                elif _PLAIN_INT.match(value):
+                    if len(value.lstrip("+-")) > MAX_INTEGER_DIGITS:
+                        raise _Unusual
+                    add(int(value))
+                else:
+                    add(value)
+            else:
+                add(value)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if len(stack) >= MAX_YAML_DEPTH:
+                raise _Unusual
+            stack.append(({} if kind is yaml.MappingStartEvent else [], []))
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            container, _ = stack.pop()
+            add(container)
+        else:
+            raise _Unusual
+    return root

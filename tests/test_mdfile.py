@@ -432,3 +432,44 @@ def test_libyaml_and_python_readers_agree_on_data_and_lines(monkeypatch):
     monkeypatch.setattr(mdfile, "_FastLoader", None)
     slow = [(m.data, m.lines) for m in map(mdfile.read, paths)]
     assert fast == slow
+
+
+# --- the one-pass reader agrees with parse --------------------------------------------------
+
+AGREEING = [
+    "---\na: 1\nb: -0\nc: '01234'\nd: 01234\ne: no\nf: true\ng: ~\nh:\ni: \"x: y\"\nj: 2026-11-26\n---\n",
+    "---\nlist: [a, 1, null, {k: v}]\nnested:\n  deeper:\n    - x\n    - y: [1, 2]\n---\nbody\n",
+    "---\n'quoted key': 1\n\"2\": two\n3: three\nempty_list: []\nempty_map: {}\n---\n",
+    "---\ntext: |\n  line one\n  line two\nfolded: >-\n  a\n  b\n---\n",
+    "---\nbig: 123456789012345678\ntoo_big: 1234567890123456789\n---\n",
+    "---\na: 1\na: 2\n---\n",
+    "---\n[a, b]\n---\n",
+    "---\na: &x 1\nb: *x\n---\n",
+    "---\na: !!python/name:os.system x\n---\n",
+    "---\n? [a, b]\n: c\n---\n",
+    "---\na: [b\n---\n",
+    "---\n" + "[" * 60 + "]" * 60 + "\n---\n",
+]
+
+
+@pytest.mark.parametrize("text", AGREEING)
+def test_the_one_pass_reader_gives_what_parse_gives(text):
+    try:
+        expected = ("data", mdfile.parse(text, Path("x.md"), "x.md").data)
+    except FileFormatError as exc:
+        expected = ("error", str(exc))
+    try:
+        found = ("data", mdfile.frontmatter_data(text, "x.md"))
+    except FileFormatError as exc:
+        found = ("error", str(exc))
+    assert found == expected
+
+
+def test_the_one_pass_reader_agrees_on_every_example_file():
+    from conftest import EXAMPLES
+
+    files = sorted(EXAMPLES.glob("*/*.md")) + sorted(EXAMPLES.glob("*/responses/*.md"))
+    assert len(files) > 20
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert mdfile.frontmatter_data(text, str(path)) == mdfile.parse(text, path, str(path)).data, path
