@@ -33,18 +33,21 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from lcspr.errors import RenderError
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from docx.parts.document import DocumentPart
     from docx.styles.style import ParagraphStyle
     from docx.styles.styles import Styles
-    from docx.table import Table
+    from docx.table import Table, _Row
     from docx.text.paragraph import Paragraph
     from docx.text.run import Run
     from docxtpl import DocxTemplate
     from docxtpl.subdoc import Subdoc
     from lxml.etree import _Element
+    from markdown_it.token import Token
     from markdown_it.tree import SyntaxTreeNode
 
 MONOSPACE_FONT = "Courier New"
@@ -58,6 +61,11 @@ INDENT_PT = 18
 
 MAX_HEADING_LEVEL = 9
 MAX_LIST_STYLE_LEVEL = 5  # Word's built-in list styles stop at "List Bullet 5"
+
+MAX_NESTING = 50
+"""How deeply emphasis, links, lists and quotes may nest in Markdown that lcspr renders.
+markdown-it bounds lists and quotes itself, but not emphasis: 50,000 `*` make 25,000
+nested levels, which no walk of the tree survives."""
 
 _PARAGRAPH, _CHARACTER, _TABLE = "paragraph", "character", "table"
 
@@ -121,7 +129,32 @@ def _parse(text: str) -> SyntaxTreeNode:
 
     # html=False: raw HTML in a case file is text the author typed, not markup to obey.
     parser = MarkdownIt("commonmark", {"html": False}).enable("table")
-    return SyntaxTreeNode(parser.parse(_UNWRITABLE.sub("", text)))
+    tokens = parser.parse(_UNWRITABLE.sub("", text))
+    _check_nesting(tokens, text)
+    return SyntaxTreeNode(tokens)
+
+
+def _check_nesting(tokens: list[Token], text: str) -> None:
+    """Refuse Markdown nested more than MAX_NESTING deep, before any tree is built.
+
+    The token list is flat (each inline token holds its own flat list), so counting
+    opening and closing tokens finds the depth in one pass, without recursion."""
+    block_depth = 0
+    for token in tokens:
+        block_depth += token.nesting
+        depth = block_depth
+        for child in token.children or ():
+            depth += child.nesting
+            if depth > MAX_NESTING:
+                break
+        if max(depth, block_depth) > MAX_NESTING:
+            line = token.map[0] if token.map else 0
+            quoted = " ".join(text.splitlines()[line:line + 1])[:60] if text.strip() else ""
+            raise RenderError(
+                f"a Markdown text nests emphasis (`*`, `_`), links, lists or quotes more than {MAX_NESTING} deep, "
+                f"at the paragraph that begins \u201c{quoted}\u201d; lcspr does not render that. "
+                "Write it with less nesting."
+            )
 
 
 @dataclass(frozen=True)
@@ -163,6 +196,7 @@ class _Writer:
         # A subdocument made by new_subdoc() shares the template's document part, so
         # styles, numbering and link relationships resolve against the template.
         self._part: DocumentPart = subdoc.part
+        self._links = _LinkTargets(self._part)
         self._styles: Styles = subdoc.styles
         self._found: dict[tuple[str, tuple[str, ...]], str | None] = {}
         self._heading_offset = heading_offset
@@ -294,22 +328,26 @@ class _Writer:
     # -- tables ---------------------------------------------------------------------
 
     def _table(self, node: SyntaxTreeNode, place: _Place) -> None:
+        # Rows are added one by one and each row's cells read once: python-docx's
+        # `table.cell(r, c)` and `column.cells` rebuild the whole cell grid on every
+        # call, which made a 400-row table take 38 s.
         rows = [row for section in node.children for row in section.children]
         columns = max(len(row.children) for row in rows)
-        table = self._doc.add_table(rows=len(rows), cols=columns)
+        table = self._doc.add_table(rows=0, cols=columns)
         style = self._style(_TABLE, "Table Grid")
         if style is not None:
             table.style = style
         if self._text_width:
             _set_column_widths(table, self._text_width // columns)
-        for row_index, row in enumerate(rows):
+        for row in rows:
             header = row.parent is not None and row.parent.type == "thead"
+            added = table.add_row()  # each cell takes its column's width
             if header:
-                _repeat_as_header(table, row_index)
-            for column, cell in enumerate(row.children):
-                paragraph = table.cell(row_index, column).paragraphs[0]
-                _align(paragraph, _ALIGNMENTS.get(str(cell.attrs.get("style", ""))))
-                self._inline(paragraph, cell, _Format(bold=header))
+                _repeat_as_header(added)
+            for cell, cell_node in zip(added.cells, row.children):
+                paragraph = cell.paragraphs[0]
+                _align(paragraph, _ALIGNMENTS.get(str(cell_node.attrs.get("style", ""))))
+                self._inline(paragraph, cell_node, _Format(bold=header))
 
     # -- inline ---------------------------------------------------------------------
 
@@ -337,7 +375,7 @@ class _Writer:
             elif kind == "em":
                 self._inline(paragraph, child, replace(fmt, italic=True), link)
             elif kind == "link" and link is None:
-                target = _add_hyperlink(paragraph, self._part, str(child.attrs["href"]))
+                target = _add_hyperlink(paragraph, self._links.r_id(str(child.attrs["href"])))
                 self._inline(paragraph, child, replace(fmt, link=True), target)
             elif kind == "image":
                 # An image cannot be fetched into the document: keep its description and address.
@@ -462,18 +500,45 @@ def _write_text(run: Run, text: str) -> None:
                     run.add_text(piece)
 
 
-def _add_hyperlink(paragraph: Paragraph, part: DocumentPart, url: str) -> _Element:
-    """Append an empty external hyperlink to `url` to `paragraph`; runs go inside it."""
-    from docx.opc.constants import RELATIONSHIP_TYPE
+def _add_hyperlink(paragraph: Paragraph, r_id: str) -> _Element:
+    """Append an empty hyperlink (relationship `r_id`) to `paragraph`; runs go inside it."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    r_id = part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
     hyperlink = OxmlElement("w:hyperlink")
     hyperlink.set(qn("r:id"), r_id)
     hyperlink.set(qn("w:history"), "1")
     paragraph._p.append(hyperlink)
     return hyperlink
+
+
+class _LinkTargets:
+    """The relationship IDs of a part's external links, one per address.
+
+    python-docx's `part.relate_to` compares the address with every relationship the
+    part has and counts up from rId1 to a free ID on each call, so 8,000 links took
+    20 s; this keeps the addresses and the next free number in hand instead."""
+
+    def __init__(self, part: DocumentPart) -> None:
+        from docx.opc.constants import RELATIONSHIP_TYPE
+
+        self._type = RELATIONSHIP_TYPE.HYPERLINK
+        self._rels = part.rels
+        self._ids = {
+            rel.target_ref: r_id for r_id, rel in self._rels.items() if rel.is_external and rel.reltype == self._type
+        }
+        self._next = 1
+
+    def r_id(self, url: str) -> str:
+        """The ID of the relationship to `url`, added when the part has none yet."""
+        found = self._ids.get(url)
+        if found is None:
+            while f"rId{self._next}" in self._rels:  # checked each time: numbering may add one
+                self._next += 1
+            found = f"rId{self._next}"
+            self._rels.add_relationship(self._type, url, found, is_external=True)
+            self._ids[url] = found
+        return found
 
 
 def _text_width(tpl: DocxTemplate) -> int | None:
@@ -486,17 +551,16 @@ def _text_width(tpl: DocxTemplate) -> int | None:
 
 def _set_column_widths(table: Table, width: int) -> None:
     # The subdocument is a blank python-docx document whose page size is not the
-    # template's, so columns are sized to the template's text width instead.
+    # template's, so columns are sized to the template's text width instead. Set
+    # before any row is added: a new row's cells take their column's width.
     from docx.shared import Emu
 
     for column in table.columns:
         column.width = Emu(width)
-        for cell in column.cells:
-            cell.width = Emu(width)
 
 
-def _repeat_as_header(table: Table, row_index: int) -> None:
+def _repeat_as_header(row: _Row) -> None:
     """Mark a row as a header row, repeated by Word at the top of each page."""
     from docx.oxml import OxmlElement
 
-    table.rows[row_index]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
