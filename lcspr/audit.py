@@ -146,11 +146,9 @@ class _Auditor:
         self.findings: list[Finding] = []
         self.cases: dict[str, CaseTrail] = {}
         self.corrections: list[Decision] = []
-        self.seen: set[str] = set()
         # commit -> (latest honest Lcspr-Recorded-At on its ancestry, the commit and case that set it)
         self.latest: dict[str, tuple[str, str, str]] = {}
         self.blamed: set[str] = set()
-        self.committed_at: dict[str, str] = {}
         # Bounded: a history of any length costs the same memory (a case's versions are
         # read in turn, so recent ones are what is asked again).
         self._parsed: _Recent[tuple[mdfile.MarkdownFile | None, str | None]] = _Recent(2048)
@@ -238,8 +236,6 @@ class _Auditor:
         record = commit.record
         self.commits += 1
         self.decisions += record.is_decision
-        self.seen.add(commit.sha)
-        self.committed_at[commit.sha] = _utc(record.committed_at)
         self._times(commit)
         if record.action and record.action not in trail.ACTIONS:
             self.add(commit, record.case, "broken-trailers", f"unknown {trail.ACTION} {record.action!r}")
@@ -296,7 +292,7 @@ class _Auditor:
             self.add(commit, record.case, "time-order", f"{trail.RECORDED_AT} {recorded} is in the future")
             return
         if before[0] and recorded < before[0]:
-            made = self.committed_at.get(commit.sha, "")
+            made = _utc(record.committed_at)
             if made and before[0] > made:
                 # An ancestor claims a time after this commit was made: the ancestor is out of line.
                 if before[1] not in self.blamed:
@@ -457,7 +453,10 @@ class _Auditor:
                 self.add(fake, record.case, "illegal-step", f"{record.decided_by} may not record a correction "
                          f"(corrections: {', '.join(self.workflow.correctors)})")
                 continue
-            matches = [c for c in self.seen if target and c.startswith(target)] if len(target) >= 7 else []
+            if target in self.latest:  # lcspr writes the full ID; a hand-written one may be short
+                matches = [target]
+            else:
+                matches = [c for c in self.latest if target and c.startswith(target)] if len(target) >= 7 else []
             if len(matches) != 1:
                 self.add(fake, record.case, "broken-trailers", f"{trail.CORRECTS} {target!r} names no commit of this history")
                 continue
@@ -509,7 +508,7 @@ def audit(repo: Repository, strict: bool = False, case_id: str | None = None,
             auditor.commit(commit, signatures)
         if case_id:  # corrections change no file, so a walk by path does not see them
             for commit in history.walk(root, grep=f"^{trail.ACTION}: {trail.CORRECTION}$"):
-                if commit.sha not in auditor.seen:
+                if commit.sha not in auditor.latest:
                     auditor.corrections.append(commit.record)
             head = reader.read(f"HEAD:cases/{case_id}/{CASE_FILE}")
             blob = reader.tree(f"HEAD:cases/{case_id}").get(CASE_FILE, ("", ""))[1] if head else ""
