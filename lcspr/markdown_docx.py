@@ -30,6 +30,7 @@ command line imports this module and `lcspr --help` should stay fast.
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -197,6 +198,7 @@ class _Writer:
         # styles, numbering and link relationships resolve against the template.
         self._part: DocumentPart = subdoc.part
         self._links = _LinkTargets(self._part)
+        self._formats: dict[_Format, _Element | None] = {}
         self._styles: Styles = subdoc.styles
         self._found: dict[tuple[str, tuple[str, ...]], str | None] = {}
         self._heading_offset = heading_offset
@@ -328,6 +330,8 @@ class _Writer:
     # -- tables ---------------------------------------------------------------------
 
     def _table(self, node: SyntaxTreeNode, place: _Place) -> None:
+        from docx.table import _Row
+
         # Rows are added one by one and each row's cells read once: python-docx's
         # `table.cell(r, c)` and `column.cells` rebuild the whole cell grid on every
         # call, which made a 400-row table take 38 s.
@@ -339,9 +343,14 @@ class _Writer:
             table.style = style
         if self._text_width:
             _set_column_widths(table, self._text_width // columns)
+        # One empty row, each cell with its column's width, copied for every row:
+        # python-docx's add_row sets each cell's width through slow setters.
+        empty = table.add_row()._tr
+        table._tbl.remove(empty)
         for row in rows:
             header = row.parent is not None and row.parent.type == "thead"
-            added = table.add_row()  # each cell takes its column's width
+            added = _Row(deepcopy(empty), table)
+            table._tbl.append(added._tr)
             if header:
                 _repeat_as_header(added)
             for cell, cell_node in zip(added.cells, row.children):
@@ -385,20 +394,39 @@ class _Writer:
                 self._inline(paragraph, child, fmt, link)
 
     def _run(self, paragraph: Paragraph, text: str, fmt: _Format, link: _Element | None = None) -> None:
+        # Runs are built as XML, their properties copied from one made per format:
+        # python-docx's setters search the element's children on every call, which
+        # was most of the time a long table or a text with many links took.
         if not text:
             return
-        run = paragraph.add_run()
+        from docx.oxml import OxmlElement
+
+        run = OxmlElement("w:r")
+        properties = self._run_properties(paragraph, fmt)
+        if properties is not None:
+            run.append(deepcopy(properties))
         _write_text(run, text)
-        if fmt.bold:
-            run.bold = True
-        if fmt.italic:
-            run.italic = True
-        if fmt.code:
-            run.font.name = MONOSPACE_FONT
-        if fmt.link:
-            self._style_link(run)
-        if link is not None:
-            link.append(run._r)  # python-docx has no API to add runs inside a hyperlink
+        # python-docx has no API to add runs inside a hyperlink
+        (link if link is not None else paragraph._p).append(run)
+
+    def _run_properties(self, paragraph: Paragraph, fmt: _Format) -> _Element | None:
+        """The `<w:rPr>` of a run in `fmt` (None for plain text), set once per format
+        by python-docx's own setters on a scratch run."""
+        if fmt not in self._formats:
+            from docx.oxml import OxmlElement
+            from docx.text.run import Run
+
+            run = Run(OxmlElement("w:r"), paragraph)
+            if fmt.bold:
+                run.bold = True
+            if fmt.italic:
+                run.italic = True
+            if fmt.code:
+                run.font.name = MONOSPACE_FONT
+            if fmt.link:
+                self._style_link(run)
+            self._formats[fmt] = run._r.rPr
+        return self._formats[fmt]
 
     def _style_link(self, run: Run) -> None:
         from docx.shared import RGBColor
@@ -487,17 +515,24 @@ def _align(paragraph: Paragraph, alignment: str | None) -> None:
         paragraph.alignment = getattr(WD_ALIGN_PARAGRAPH, alignment)
 
 
-def _write_text(run: Run, text: str) -> None:
-    """Put `text` in `run` as literal text: tabs and newlines as Word tabs and breaks."""
+def _write_text(run: _Element, text: str) -> None:
+    """Put `text` in the `<w:r>` element `run` as literal text: tabs and newlines as
+    Word tabs and breaks (as python-docx's `add_text`, `add_tab` and `add_break` do)."""
+    from docx.oxml.ns import qn
+    from lxml.etree import SubElement
+
     for line_index, line in enumerate(text.split("\n")):
         if line_index:
-            run.add_break()
+            SubElement(run, qn("w:br"))
         for chunk_index, chunk in enumerate(line.split("\t")):
             if chunk_index:
-                run.add_tab()
+                SubElement(run, qn("w:tab"))
             for piece in _DOCXTPL_UNESCAPE_POINTS.split(chunk):
                 if piece:
-                    run.add_text(piece)
+                    element = SubElement(run, qn("w:t"))
+                    element.text = piece
+                    if piece != piece.strip():  # Word drops leading and trailing spaces otherwise
+                        element.set(qn("xml:space"), "preserve")
 
 
 def _add_hyperlink(paragraph: Paragraph, r_id: str) -> _Element:
