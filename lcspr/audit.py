@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from collections import OrderedDict
 from typing import Any, Generic, TypeVar
 
-from lcspr import gitops, history, mdfile, trail
+from lcspr import audit_state, gitops, history, mdfile, trail
 from lcspr.errors import GitError
 from lcspr.history import NULL, Change, Commit
 from lcspr.records import CASE_FILE, REPORT_FILE, RESPONSES_DIR, Case
@@ -441,6 +441,9 @@ class _Auditor:
 
     # --- corrections ----------------------------------------------------------------
 
+    def _resolve(self, name: str) -> list[str]:
+        return _in_history(self.repo.root, name)
+
     def apply_corrections(self) -> None:
         """Mark each finding a correction answers; check the corrections themselves."""
         by_commit: dict[str, list[Finding]] = {}
@@ -453,10 +456,7 @@ class _Auditor:
                 self.add(fake, record.case, "illegal-step", f"{record.decided_by} may not record a correction "
                          f"(corrections: {', '.join(self.workflow.correctors)})")
                 continue
-            if target in self.latest:  # lcspr writes the full ID; a hand-written one may be short
-                matches = [target]
-            else:
-                matches = [c for c in self.latest if target and c.startswith(target)] if len(target) >= 7 else []
+            matches = [target] if target in by_commit or target in self.latest else self._resolve(target)
             if len(matches) != 1:
                 self.add(fake, record.case, "broken-trailers", f"{trail.CORRECTS} {target!r} names no commit of this history")
                 continue
@@ -467,6 +467,17 @@ class _Auditor:
             for finding in answered:
                 finding.corrected_by = record.commit
                 finding.correction = f"{record.decided_by} on {record.decided_on}: {' '.join(record.reason.split())}"
+
+
+def _in_history(root: Path, name: str) -> list[str]:
+    """The full ID of commit `name` (lcspr writes full IDs; a hand-written one may be
+    short) when it is in HEAD's history, else nothing."""
+    if len(name) < 7 or name.startswith("-"):
+        return []
+    sha = gitops.git(root, "rev-parse", "-q", "--verify", f"{name}^{{commit}}", check=False).stdout.strip()
+    if not sha or gitops.git(root, "merge-base", "--is-ancestor", sha, "HEAD", check=False).returncode != 0:
+        return []
+    return [sha]
 
 
 def _refusal(verdict: trail.Verdict, source: str | None, target: str, by: str) -> tuple[str, str]:
@@ -494,24 +505,37 @@ def _utc(when: str) -> str:
 
 
 def audit(repo: Repository, strict: bool = False, case_id: str | None = None,
-          now: datetime | None = None) -> AuditReport:
-    """Walk the whole history once (or one case's) and report every break in the trail."""
+          now: datetime | None = None, full: bool = False) -> AuditReport:
+    """Walk the whole history once (or one case's) and report every break in the trail.
+
+    A whole-history audit starts from the verified point the last one saved
+    (lcspr.audit_state) when it can, walking only the commits since; `full`
+    walks everything again."""
     root = repo.root
     signatures = repo.config.sign
     if signatures:
         _check_can_verify(root)
     now = now or datetime.now(timezone.utc)
+    head = gitops.git(root, "rev-parse", "-q", "--verify", "HEAD", check=False).stdout.strip()
     with gitops.ObjectReader(root) as reader:
         auditor = _Auditor(repo, reader, now)
         paths = [f"cases/{case_id}"] if case_id else None
-        for commit in history.walk(root, changes=True, signatures=signatures, paths=paths):
+        revisions, ident = head or "HEAD", ""
+        if not case_id and head:
+            ident = audit_state.identity(root, repo.config.workflow_file, signatures)
+            saved = None if full else audit_state.load(root, ident, head)
+            if saved is not None:
+                audit_state.restore(saved, auditor)
+                revisions = f"{saved['commit']}..{head}"
+        for commit in history.walk(root, changes=True, signatures=signatures, paths=paths, revisions=revisions):
             auditor.commit(commit, signatures)
+        if ident:
+            audit_state.save(root, ident, head, auditor)
         if case_id:  # corrections change no file, so a walk by path does not see them
             for commit in history.walk(root, grep=f"^{trail.ACTION}: {trail.CORRECTION}$"):
                 if commit.sha not in auditor.latest:
                     auditor.corrections.append(commit.record)
-            head = reader.read(f"HEAD:cases/{case_id}/{CASE_FILE}")
-            blob = reader.tree(f"HEAD:cases/{case_id}").get(CASE_FILE, ("", ""))[1] if head else ""
+            blob = reader.tree(f"{revisions}:cases/{case_id}").get(CASE_FILE, ("", ""))[1]
             data = auditor.data(blob, case_id)[0] if blob else None
             status = data.get("status") if data else None
             auditor.cases.setdefault(case_id, CaseTrail()).committed = (blob, None if status is None else str(status))

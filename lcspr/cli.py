@@ -321,14 +321,15 @@ def log(ctx: click.Context, fmt: str) -> None:
 
 @cli.command()
 @click.option("--strict", is_flag=True, help="Fail on corrected findings too, not only on open ones.")
+@click.option("--full", is_flag=True, help="Walk the whole history again, not only what is new since the last audit.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
-def audit(ctx: click.Context, strict: bool, fmt: str) -> None:
+def audit(ctx: click.Context, strict: bool, full: bool, fmt: str) -> None:
     """Prove that every status was reached by a legal, recorded decision, made on
     what the record says (exit 1 on any open finding; with --strict, on any finding)."""
     from lcspr.audit import audit as audit_history
 
-    report = audit_history(_repo(ctx), strict=strict)
+    report = audit_history(_repo(ctx), strict=strict, full=full)
     if fmt == "json":
         _print_json(report.as_dict())
     else:

@@ -54,9 +54,10 @@ class Commit:
 
 
 def walk(root: Path, changes: bool = False, signatures: bool = False, paths: list[str] | None = None,
-         grep: str | None = None) -> Iterator[Commit]:
-    """Every commit reachable from HEAD, parents before children, in one `git log`
-    (only those touching `paths`, or whose message matches `grep`, when given)."""
+         grep: str | None = None, revisions: str = "HEAD") -> Iterator[Commit]:
+    """Every commit reachable from HEAD (or in `revisions`, such as `A..B`), parents
+    before children, in one `git log` (only those touching `paths`, or whose message
+    matches `grep`, when given)."""
     fields = ["%H", "%P", "%cn", "%cI"] + (["%G?"] if signatures else []) + ["%(trailers:only,unfold)", "%B"]
     fmt = "%x1e" + "%x1f".join(fields) + "%x1d"
     args = ["log", "--reverse", "--topo-order", f"--format={fmt}"]
@@ -64,7 +65,7 @@ def walk(root: Path, changes: bool = False, signatures: bool = False, paths: lis
         args += ["--raw", "--no-abbrev", "-c", "--no-renames"]
     if grep:
         args += ["--extended-regexp", f"--grep={grep}"]
-    args.append("HEAD")
+    args.append(revisions)
     if paths:
         args += ["--full-history", "--", *paths]
     for record in gitops.records(root, args, "\x1e"):

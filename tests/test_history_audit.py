@@ -528,3 +528,62 @@ def test_a_reason_in_any_script_reads_back_unchanged(imported_root):
     entries = json.loads(run(imported_root, "history", CASE, "--format", "json").output)
     assert entries[-1]["reason"] == reason
     assert f"    {reason}" in run(imported_root, "history", CASE).output.splitlines()
+
+
+# --- the verified point: later audits walk only what is new -----------------------------------
+
+
+@pytest.fixture
+def walked(monkeypatch):
+    """The revisions each audit walks."""
+    from lcspr import audit as audit_module
+
+    seen: list[str] = []
+    real = audit_module.history.walk
+
+    def recording(root, *args, revisions="HEAD", **kwargs):
+        if kwargs.get("changes"):
+            seen.append(revisions)
+        return real(root, *args, revisions=revisions, **kwargs)
+
+    monkeypatch.setattr(audit_module.history, "walk", recording)
+    return seen
+
+
+def test_a_later_audit_walks_only_what_is_new_and_finds_the_same(imported_root, walked):
+    first = run(imported_root, "audit", "--format", "json").output
+    assert walked == [head(imported_root)]
+    assert (imported_root / ".git" / "lcspr" / "audit-state.json").is_file()
+    before = head(imported_root)
+    assert run(imported_root, *SCREENING).exit_code == 0
+    set_status(imported_root, "on-hold", case="LIG-2026-002")
+    edit = commit_by_hand(imported_root, "Hold it\n", "cases/LIG-2026-002")
+    walked.clear()
+    later = run(imported_root, "audit", "--format", "json")
+    assert walked == [f"{before}..{head(imported_root)}"]
+    assert json.loads(later.output) == json.loads(run(imported_root, "audit", "--full", "--format", "json").output)
+    assert json.loads(later.output)["findings"][0]["commit"] == edit
+    assert json.loads(first)["findings"] == []
+    # A correction of an old commit is seen by the next incremental audit.
+    assert run(imported_root, "correct", edit, "--by", "secretariat", "--reason", "Examined.").exit_code == 0
+    walked.clear()
+    assert run(imported_root, "audit").exit_code == 0
+    assert len(walked) == 1 and ".." in walked[0]
+
+
+def test_a_rewritten_history_or_changed_settings_are_walked_whole(imported_root, walked):
+    assert run(imported_root, *SCREENING).exit_code == 0
+    assert run(imported_root, "audit").exit_code == 0
+    git(imported_root, "reset", "-q", "--hard", "HEAD~1")
+    walked.clear()
+    assert run(imported_root, "audit").exit_code == 0
+    assert walked == [head(imported_root)]
+    toml = imported_root / "lcspr.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    walked.clear()
+    run(imported_root, "audit")
+    assert walked == [head(imported_root)]
+    (imported_root / ".git" / "lcspr" / "audit-state.json").write_text("{broken", encoding="utf-8")
+    walked.clear()
+    run(imported_root, "audit")
+    assert walked == [head(imported_root)]

@@ -1,0 +1,103 @@
+"""The audit's verified point: what a whole audit found, up to which commit.
+
+An audit of the whole history saves, under `.git/lcspr/`, the commit it reached
+and everything its checks carry forward (each case's record so far, the
+recorded-time watermark, the findings and the corrections). The next audit
+starts from there and walks only the commits since, so a cron job or a server
+hook re-audits in time proportional to what is new. The saved point is used
+only when it is an ancestor of HEAD and was made by the same lcspr with the
+same workflow and settings; otherwise, and with `--full`, the audit walks
+everything again. The file is never committed and may be deleted at any time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from lcspr import __version__, gitops
+from lcspr.trail import Decision
+
+STATE_NAME = "audit-state.json"
+FORMAT = 1
+
+
+def identity(root: Path, workflow_file: Path | None, sign: bool) -> str:
+    """What the saved findings depend on besides the history: lcspr, its workflow, its settings."""
+    digest = hashlib.sha256(f"lcspr {__version__} format {FORMAT} sign {sign}\0".encode())
+    for path in (root / "lcspr.toml", workflow_file or Path(__file__).resolve().parent / "workflow.yaml"):
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"(unreadable)")
+    return digest.hexdigest()
+
+
+def _path(root: Path) -> Path:
+    return gitops.git_dir(root) / "lcspr" / STATE_NAME
+
+
+def load(root: Path, ident: str, head: str) -> dict[str, Any] | None:
+    """The saved point when it is usable for HEAD `head`, else None."""
+    try:
+        saved = json.loads(_path(root).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(saved, dict) or saved.get("identity") != ident or not isinstance(saved.get("commit"), str):
+        return None
+    commit = saved["commit"]
+    if commit != head and gitops.git(root, "merge-base", "--is-ancestor", commit, head, check=False).returncode != 0:
+        return None  # the history was rewritten (or the branch changed): walk it all again
+    return saved
+
+
+def save(root: Path, ident: str, head: str, auditor: Any) -> None:
+    """Save what an audit reaching `head` carries forward (a failure only costs a full walk next time)."""
+    from lcspr.audit import CaseTrail  # noqa: F401  (the type whose fields are saved)
+
+    state = {
+        "identity": ident,
+        "commit": head,
+        "commits": auditor.commits,
+        "decisions": auditor.decisions,
+        "watermark": list(auditor.latest.get(head, ("", "", ""))),
+        "blamed": sorted(auditor.blamed),
+        "cases": {case: asdict(trail_of) for case, trail_of in auditor.cases.items()},
+        "findings": [asdict(f) | {"corrected_by": "", "correction": ""} for f in auditor.findings],
+        "corrections": [asdict(record) for record in auditor.corrections],
+    }
+    path = _path(root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".audit-state.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(state, handle)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def restore(saved: dict[str, Any], auditor: Any) -> None:
+    """Put a saved point's state back into a fresh auditor."""
+    from lcspr.audit import CaseTrail, Finding
+
+    auditor.commits = int(saved.get("commits", 0))
+    auditor.decisions = int(saved.get("decisions", 0))
+    auditor.latest[saved["commit"]] = tuple(saved.get("watermark", ("", "", "")))
+    auditor.blamed = set(saved.get("blamed", []))
+    names = {f.name for f in fields(CaseTrail)}
+    for case, values in saved.get("cases", {}).items():
+        values = {k: v for k, v in values.items() if k in names}
+        values["committed"] = tuple(values.get("committed", ("", None)))
+        auditor.cases[case] = CaseTrail(**values)
+    auditor.findings = [Finding(**f) for f in saved.get("findings", [])]
+    known = {f.name for f in fields(Decision)}
+    for values in saved.get("corrections", []):
+        values = {k: v for k, v in values.items() if k in known}
+        values["approved"] = [tuple(pair) for pair in values.get("approved", [])]
+        auditor.corrections.append(Decision(**values))
