@@ -125,6 +125,11 @@ def _done(spec: dict[str, Any], case: Case, data: dict[str, Any], agency: str) -
     return rules.is_set(rules.get(data, field))
 
 
+def needed_kinds(workflow: Any) -> set[str]:
+    """The case files the deadlines read: case.md, and whatever file a `done` names."""
+    return {"case"} | {str(spec["done"]).rpartition(":")[0] for spec in workflow.deadlines} - {""}
+
+
 def all_due(repo: Any, today: date | None = None, within: int | None = None) -> list[Due]:
     """Every open deadline of every case, most urgent first; `within` keeps those
     due within that many working days (overdue and delayed ones always show)."""
@@ -133,7 +138,7 @@ def all_due(repo: Any, today: date | None = None, within: int | None = None) -> 
     today = today or date.today()
     found: list[Due] = []
     for case_id in records.case_ids(repo.config):
-        case = records.read_case(repo.config, case_id)
+        case = records.read_case(repo.config, case_id, needed_kinds(repo.workflow))
         found.extend(open_deadlines(repo.config, repo.workflow, case, today=today))
     if within is not None:
         found = [d for d in found if d.state != "open" or d.working_days_left <= within]

@@ -13,12 +13,13 @@ COLUMNS = ("id", "title", "status", "level", "referred_by", "received", "next_de
 
 def case_rows(repo: Repository, status: str | None = None, level: str | None = None) -> list[dict[str, Any]]:
     """One row per case, read from case.md alone; a file that cannot be read shows as such."""
-    from lcspr.deadlines import open_deadlines
+    from lcspr.deadlines import needed_kinds, open_deadlines
 
     rows = []
+    kinds = needed_kinds(repo.workflow)  # a listing reads no referral or report
     for case_id in records.case_ids(repo.config):
         try:
-            case = records.read_case(repo.config, case_id)
+            case = records.read_case(repo.config, case_id, kinds)
             data = case.data
         except LcsprError as exc:  # list shows every case, even one whose files are broken
             rows.append({"id": case_id, "title": "", "status": "(unreadable)", "level": "",

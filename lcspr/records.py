@@ -142,13 +142,15 @@ def _real_file(path: Path) -> bool:
     return path.is_file() and not path.is_symlink()
 
 
-def read_case(config: Config, case_id: str) -> Case:
-    """Read every file of one case; a file that cannot be parsed raises FileFormatError,
-    a symbolic link anywhere in the case folder UnsafePath."""
+def read_case(config: Config, case_id: str, kinds: set[str] | None = None) -> Case:
+    """Read every file of one case (or only those of `kinds`: case, referral, report,
+    response); a file that cannot be parsed raises FileFormatError, a symbolic link
+    anywhere in the case folder UnsafePath."""
     folder = case_folder(config, case_id)
     case = Case(case_id, folder)
     for kind, path in case_paths(folder).items():
-        case.files[kind] = mdfile.read(path, relative(config, path))
+        if kinds is None or kind.split(":", 1)[0] in kinds:
+            case.files[kind] = mdfile.read(path, relative(config, path))
     return case
 
 

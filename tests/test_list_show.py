@@ -191,3 +191,17 @@ def test_list_and_show_outside_a_records_repository(tmp_path, monkeypatch):
         assert result.exit_code == 1
         assert "`lcspr init PATH`" in result.output and "--repo" in result.output
         assert "Traceback" not in result.output
+
+
+def test_list_and_due_read_only_the_files_they_need(examples_root, monkeypatch):
+    from lcspr import mdfile
+
+    read: list[str] = []
+    real = mdfile.read
+    monkeypatch.setattr(mdfile, "read", lambda path, display=None: read.append(path.name) or real(path, display))
+    ok(examples_root, "list")
+    assert read and "referral.md" not in read and "report.md" not in read
+    assert {"case.md", "police.md"} <= set(read)  # responses: each agency's deadline stops on its reply
+    read.clear()
+    run(examples_root, "due")
+    assert read and "referral.md" not in read and "report.md" not in read
