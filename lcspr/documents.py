@@ -281,10 +281,10 @@ def _render(tpl: "DocxTemplate", context: dict[str, Any], shown: str, kind: str)
     try:
         tpl.render(context, env)
     except (SecurityError, OverflowError) as exc:  # OverflowError: the sandbox's bound on range()
-        tag = _offending_tag(exc, getattr(env, "last_source", ""))
+        tags = _offending_tags(exc, getattr(env, "last_source", ""))
+        where = f" in the tag {tags[0]}" if len(tags) == 1 else f" in one of the tags {', '.join(tags)}" if tags else ""
         raise RenderError(
-            f"{shown} tries something a template may not do ({exc})"
-            + (f" in the tag {tag}" if tag else "")
+            f"{shown} tries something a template may not do ({exc}){where}"
             + "; lcspr fills templates in a sandbox. Remove that tag, or ask whoever supplied the template."
         ) from None
     except UndefinedError as exc:
@@ -308,8 +308,9 @@ _JINJA_TAG = re.compile(r"\{[{%].*?[}%]\}")
 _UNSAFE_NAME = re.compile(r"attribute '([^']+)'")
 
 
-def _offending_tag(exc: Exception, source: str) -> str:
-    """The Jinja tag (as the template's author typed it) on the line where `exc` was raised.
+def _offending_tags(exc: Exception, source: str) -> list[str]:
+    """The Jinja tags (as the template's author typed them) on the line where `exc` was
+    raised: the one naming the refused attribute, else every tag on that line.
 
     Jinja rewrites the traceback so that a frame named `<template>` carries the
     template's line; docxtpl puts each Word paragraph on a line of its own."""
@@ -321,11 +322,10 @@ def _offending_tag(exc: Exception, source: str) -> str:
         tb = tb.tb_next
     lines = source.split("\n")
     if line is None or not 0 < line <= len(lines):
-        return ""
-    tags = _JINJA_TAG.findall(_XML_TAG.sub("", lines[line - 1]))
+        return []
+    tags = [tag[:200] for tag in _JINJA_TAG.findall(_XML_TAG.sub("", lines[line - 1]))]
     name = _UNSAFE_NAME.search(str(exc))
-    chosen = [t for t in tags if name and name[1] in t] or tags
-    return " ".join(chosen)[:200]
+    return [t for t in tags if name and name[1] in t][:1] or tags[:5]
 
 
 # Characters Word cannot hold, and \a \f \v, which docxtpl would turn into breaks.
