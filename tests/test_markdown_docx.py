@@ -376,3 +376,35 @@ def test_importing_the_module_loads_no_document_libraries() -> None:
         cwd=Path(__file__).resolve().parents[1],
     )
     assert result.stdout.strip() == "[]"
+
+
+# -- linear building (issue 15) --------------------------------------------------------
+
+
+def test_one_relationship_per_address_each_with_its_own_id(template: Path) -> None:
+    document = render(template, "[a](https://example.org/1) [b](https://example.org/2) [c](https://example.org/1)")
+    ids = [h.get(f"{R}id") for h in body(document)[0]._p.findall(f"{W}hyperlink")]
+    assert ids[0] == ids[2] != ids[1]
+    rels = document.part.rels
+    assert len(rels) == len({rel.rId for rel in rels.values()})  # none overwrote the template's own
+    assert [rels[i].target_ref for i in ids] == ["https://example.org/1", "https://example.org/2", "https://example.org/1"]
+
+
+def test_every_cell_of_a_long_table_takes_its_column_width(template: Path) -> None:
+    rows = "".join(f"| {n} | *{n}* |\n" for n in range(300))
+    (table,) = render(template, "| A | B |\n|---|---|\n" + rows).tables
+    assert len(table.rows) == 301 and table.rows[300].cells[1].text == "299"
+    widths = {column.width for column in table.columns}
+    assert len(widths) == 1 and None not in widths
+    assert {cell.width for row in table.rows for cell in row.cells} == widths
+    assert [row._tr.trPr is not None for row in table.rows[:2]] == [True, False]  # only the header repeats
+
+
+def test_runs_keep_their_spaces_and_tabs(template: Path) -> None:
+    # CommonMark drops one space at each end of a code span; the others stay.
+    (paragraph,) = body(render(template, "`  two  spaces\tand a tab  `"))
+    (run,) = paragraph.runs
+    texts = run._r.findall(f"{W}t")
+    assert [t.text for t in texts] == [" two  spaces", "and a tab "]
+    assert all(t.get("{http://www.w3.org/XML/1998/namespace}space") == "preserve" for t in texts)
+    assert run._r.find(f"{W}tab") is not None and run.font.name == MONOSPACE_FONT
