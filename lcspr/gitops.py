@@ -10,15 +10,12 @@ back as it was.
 
 from __future__ import annotations
 
-import errno
 import functools
 import io
-import fcntl
 import os
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -188,25 +185,21 @@ def check_can_write(root: Path, case_folder: Path | None = None) -> None:
 def repository_lock(root: Path, wait: float | None = None) -> Iterator[None]:
     """Hold lcspr's own lock on the repository (released even if the process dies),
     waiting up to `wait` seconds (default LOCK_WAIT_SECONDS) for another holder."""
+    from filelock import FileLock, Timeout
+
     wait = LOCK_WAIT_SECONDS if wait is None else wait
-    path = git_dir(root) / "lcspr.lock"
-    handle = open(path, "a+")
+    lock = FileLock(str(git_dir(root) / "lcspr.lock"), timeout=wait)
     try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
-                    raise RepositoryBusy(
-                        f"another lcspr command is changing this repository and did not finish within "
-                        f"{wait:g} seconds; try again when it has."
-                    ) from None
-                time.sleep(0.05)
+        lock.acquire(poll_interval=0.05)
+    except Timeout:
+        raise RepositoryBusy(
+            f"another lcspr command is changing this repository and did not finish within "
+            f"{wait:g} seconds; try again when it has."
+        ) from None
+    try:
         yield
     finally:
-        handle.close()
+        lock.release()
 
 
 def now_utc() -> str:

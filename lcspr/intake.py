@@ -24,7 +24,9 @@ class NewCase:
 def _skeleton(repo: Repository, name: str) -> Template:
     override = repo.config.templates_dir
     if override is not None and (override / "case" / name).is_file():
-        return Template((override / "case" / name).read_text(encoding="utf-8"))
+        # The override is the repository's own: never a link to a file elsewhere.
+        path = paths.inside_repository(repo.root, override / "case" / name, "case skeleton")
+        return Template(path.read_text(encoding="utf-8"))
     return Template((resource_dir("templates") / "case" / name).read_text(encoding="utf-8"))
 
 

@@ -301,3 +301,18 @@ def test_a_new_case_refused_by_a_hook_leaves_no_folder_and_no_index_entry(record
     assert head(records_root) == before
     assert not (records_root / "cases" / "LIG-2026-001").exists()
     assert git(records_root, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_lcspr_starts_and_records_without_fcntl(examples_root):
+    """No POSIX-only module at start-up or in the lock: Windows has no fcntl."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.modules['fcntl'] = None\n"  # importing it now fails, as on Windows
+        "from lcspr.cli import main; sys.argv = ['lcspr', '--repo', sys.argv[1], 'advance', 'LIG-2026-003', "
+        "'screening', '--set', 'agencies_involved=[police]', '--reason', 'Accepted.', '--on', '2026-11-25']; main()"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(examples_root)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "referral-received -> screening" in done.stdout
