@@ -7,6 +7,7 @@ lcspr.toml. Either is checked against `schemas/workflow.schema.json`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,23 +83,38 @@ def load(path: Path | None = None, display: str | None = None, validate: bool = 
     `root`, a check passed before on the same text is remembered there, not redone."""
     path = path or DEFAULT_WORKFLOW
     display = display or str(path)
+    # A workflow outside the repository is named by lcspr.toml, which anyone who can
+    # commit may change: its problems are told by line only, never quoting its text,
+    # so lcspr.toml cannot be used to print some other file of this computer.
+    private = root is not None and path != DEFAULT_WORKFLOW and not path.resolve().is_relative_to(root.resolve())
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise WorkflowError(f"{display}: cannot be read ({exc.strerror}); check [overrides] workflow in lcspr.toml.") from None
     try:
-        data, lines = mdfile.load_yaml(text, display)
-    except Exception as exc:  # FileFormatError already names file:line
-        # mdfile words its YAML errors for case files' frontmatter.
-        raise WorkflowError(str(exc).replace("the frontmatter is not valid YAML", "not valid YAML")) from None
-    if validate:
-        from lcspr import results_cache
+        try:
+            data, lines = mdfile.load_yaml(text, display)
+        except Exception as exc:  # FileFormatError already names file:line
+            # mdfile words its YAML errors for case files' frontmatter.
+            raise WorkflowError(str(exc).replace("the frontmatter is not valid YAML", "not valid YAML")) from None
+        if validate:
+            from lcspr import results_cache
 
-        key = results_cache.settings_key(f"workflow {display}", text)
-        if root is None or not results_cache.checked_before(root, key):
-            _check(data, lines, display)
-            if root is not None:
-                results_cache.remember_checked(root, key)
+            key = results_cache.settings_key(f"workflow {display}", text)
+            if root is None or not results_cache.checked_before(root, key):
+                _check(data, lines, display)
+                if root is not None:
+                    results_cache.remember_checked(root, key)
+    except WorkflowError as exc:
+        if not private:
+            raise
+        where = sorted({int(n) for n in re.findall(re.escape(display) + r":(\d+):", str(exc))})
+        at = f" (at line {', '.join(map(str, where))})" if where else ""
+        raise WorkflowError(
+            f"{display} is not a valid workflow{at}. lcspr quotes nothing from a file outside the records "
+            "repository; open the file to see what is wrong there, or copy it into the repository and run "
+            "`lcspr validate` for each problem in full."
+        ) from None
     return Workflow(
         path=path,
         initial=data["initial"],

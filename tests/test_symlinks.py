@@ -344,3 +344,16 @@ def test_the_examples_hold_no_links() -> None:
     from conftest import PROJECT
 
     assert not [p for p in (PROJECT / "cases").rglob("*") if p.is_symlink()]
+
+
+def test_a_workflow_outside_the_repository_is_never_quoted(records_root, tmp_path):
+    """lcspr.toml is anyone's to change: naming a secret YAML file as the workflow must
+    not make lcspr print it."""
+    secret = tmp_path / "hosts.yml"
+    secret.write_text("example.org:\n  oauth_token: not-a-real-token-0123456789\n", encoding="utf-8")
+    toml = records_root / "lcspr.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + f'\n[overrides]\nworkflow = "{secret}"\n', encoding="utf-8")
+    result = run(records_root, "validate")
+    assert result.exit_code == 1
+    assert "not-a-real-token" not in result.output and "oauth_token" not in result.output
+    assert f"{secret} is not a valid workflow (at line " in result.output

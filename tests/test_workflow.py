@@ -183,9 +183,11 @@ def test_a_workflow_outside_the_repository_is_named_by_its_path(records_root, tm
         toml.write(f'\n[overrides]\nworkflow = "{shared}"\n')
     result = run(records_root, "validate")
     assert result.exit_code == 1
+    # Named by its path and line; its text is not quoted (see test_symlinks).
     assert result.output == (
-        "Error: the workflow is not valid:\n"
-        f"{shared}:{line_of(SMALL, 'to: triage')}: transitions[0].to: 'triag' is not a state\n"
+        f"Error: {shared} is not a valid workflow (at line {line_of(SMALL, 'to: triage')}). lcspr quotes nothing "
+        "from a file outside the records repository; open the file to see what is wrong there, or copy it into "
+        "the repository and run `lcspr validate` for each problem in full.\n"
     )
     shared.write_text(SMALL, encoding="utf-8")
     assert run(records_root, "validate").exit_code == 0
