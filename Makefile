@@ -29,6 +29,6 @@ DEMO_ENV := PATH="$(BIN):$$PATH" \
 	GIT_COMMITTER_NAME="Demo Secretariat" GIT_COMMITTER_EMAIL="secretariat@example.org"
 
 demo: venv
-	$(BIN)/python -m pip install --quiet .
+	$(BIN)/python -m pip install --quiet -e .
 	rm -rf $(DEMO)
 	$(DEMO_ENV) $(BIN)/python -m lcspr.demo $(DEMO) $(CURDIR)/cases

@@ -81,6 +81,8 @@ class Markdown:
 
     text: str
     heading_offset: int = -1
+    #: The case file the text comes from, to name it in an error (`cases/ID/report.md`).
+    source: str = ""
 
 
 class Fields(dict):  # type: ignore[type-arg]
@@ -246,9 +248,9 @@ def _report(config: Config, case: Case) -> Fields:
             for member in case.data.get("panel") or []
         ],
         "practitioner_events": _practitioner_events(case.data),
-        **{name: Markdown(text) for name, text in sections.items()},
+        **{name: Markdown(text, source=md.display) for name, text in sections.items()},
         "further_sections": [
-            Fields("report.further_sections[]", {"title": title, "body": Markdown(text)})
+            Fields("report.further_sections[]", {"title": title, "body": Markdown(text, source=md.display)})
             for title, text in further
         ],
         "chronology": chronology,
@@ -362,7 +364,7 @@ def _headings(body: str) -> list[tuple[int, int, str, str]]:
 def _body(md: MarkdownFile) -> Markdown:
     """A referral's or response's whole body, without its leading `# ` title."""
     text = strip_title(md.body)
-    return Markdown(text if text.strip() else NOT_RECORDED)
+    return Markdown(text if text.strip() else NOT_RECORDED, source=md.display)
 
 
 def _reviewer(config: Config, data: dict[str, Any]) -> Fields:

@@ -263,7 +263,12 @@ def _with_subdocs(tpl: "DocxTemplate", value: Any) -> Any:
     if isinstance(value, Markdown):
         from lcspr.markdown_docx import markdown_to_subdoc
 
-        return markdown_to_subdoc(tpl, value.text, heading_offset=value.heading_offset)
+        try:
+            return markdown_to_subdoc(tpl, value.text, heading_offset=value.heading_offset)
+        except RenderError as exc:
+            if value.source and not str(exc).startswith(value.source):
+                raise RenderError(f"{value.source}: {exc}") from None
+            raise
     if isinstance(value, Fields):
         return Fields(value.path, {k: _with_subdocs(tpl, v) for k, v in value.items()})
     if isinstance(value, dict):

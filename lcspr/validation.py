@@ -108,6 +108,7 @@ def check_case(repo: Repository, case_id: str) -> tuple[Case | None, list[Proble
     for kind, path in records.case_paths(folder).items():
         shown = records.relative(config, path)
         try:
+            mdfile.check_size(path.stat().st_size, shown)  # before reading it all into memory
             text = path.read_text(encoding="utf-8")
             marker = _CONFLICT.search(text)
             if marker:

@@ -184,7 +184,9 @@ def test_deeply_nested_markdown_is_a_clear_error(examples_root: Path) -> None:
     validate, render = lcspr_all(examples_root, ("validate", CASE), ("render", CASE, "report"))
     assert_clear(validate, 0)
     assert_clear(render, 1, "nests emphasis (`*`, `_`), links, lists or quotes more than 50 deep")
+    assert f"Error: cases/{CASE}/report.md: " in render.err  # the file is named
     assert not (examples_root / "cases" / CASE / "documents").exists()
+    assert not (examples_root / "drafts").exists()
 
 
 def test_big_tables_and_many_links_render_in_linear_time(examples_root: Path, tmp_path: Path) -> None:
