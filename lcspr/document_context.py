@@ -342,7 +342,8 @@ def strip_title(body: str) -> str:
     document replaces with its own."""
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").parse(body)
+    # Only the blocks matter here: inline parsing is most of the cost of a long report.
+    tokens = MarkdownIt("commonmark").disable("inline").parse(body)
     first = next((t for t in tokens if t.level == 0 and t.map is not None), None)
     if first is None or first.map is None or first.type != "heading_open" or first.tag != "h1":
         return body
@@ -353,7 +354,8 @@ def _headings(body: str) -> list[tuple[int, int, str, str]]:
     """Top-level headings as (first line, line after, tag, text)."""
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").enable("table").parse(body)
+    # Only the blocks matter (a heading's raw text is its inline token's content).
+    tokens = MarkdownIt("commonmark").enable("table").disable("inline").parse(body)
     return [
         (token.map[0], token.map[1], token.tag, tokens[i + 1].content.strip())
         for i, token in enumerate(tokens)
