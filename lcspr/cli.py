@@ -30,6 +30,8 @@ class _Group(click.Group):
             _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted; nothing was recorded.", 130)
+        except BrokenPipeError:
+            _closed_pipe()
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:
@@ -41,6 +43,14 @@ class _Group(click.Group):
                 "the details, and report them.",
                 1,
             )
+
+
+def _closed_pipe() -> NoReturn:
+    """The reader went away (`lcspr due | head`): stop quietly, as Unix tools do.
+    Output still buffered would fail again at exit, so it goes to the null device."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(141)  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
 
 
 def _fail(message: str, code: int) -> NoReturn:

@@ -147,3 +147,35 @@ def test_a_broken_case_file_never_shows_a_traceback(examples_root):
     for args in (("validate",), ("list",), ("show", "LIG-2026-001")):
         done = subprocess.run([sys.executable, "-m", "lcspr", *args], capture_output=True, text=True, cwd=examples_root)
         assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_output_closed_early_ends_quietly(examples_root):
+    """`lcspr log | head -1`: the reader goes away; lcspr stops without a word."""
+    for args in (["log"], ["list"], ["show", "LIG-2026-001"]):
+        process = subprocess.Popen([sys.executable, "-m", "lcspr", "--repo", str(examples_root), *args],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert process.stdout is not None
+        process.stdout.close()  # before lcspr writes anything: every write finds no reader
+        err = process.stderr.read().decode() if process.stderr else ""
+        process.wait(timeout=60)
+        assert "failed unexpectedly" not in err and "Traceback" not in err, err
+        assert err == "", err
+        assert process.returncode == 141, (args, err)
+
+
+def test_files_lcspr_creates_follow_the_umask(records_root):
+    import os
+    import stat
+
+    old = os.umask(0o027)
+    try:
+        result = run(records_root, "new-case", "--title", "Child E", "--referred-by", "police",
+                     "--received", "2026-11-02")
+        assert result.exit_code == 0, result.output
+        result = run(records_root, "render", "LIG-2026-001", "referral")
+    finally:
+        os.umask(old)
+    case_md = records_root / "cases" / "LIG-2026-001" / "case.md"
+    assert stat.S_IMODE(case_md.stat().st_mode) == 0o640
+    docs = list((records_root / "drafts").rglob("*.docx"))
+    assert docs and all(stat.S_IMODE(p.stat().st_mode) == 0o640 for p in docs)
