@@ -151,8 +151,8 @@ class _Auditor:
         self.blamed: set[str] = set()
         # Bounded: a history of any length costs the same memory (a case's versions are
         # read in turn, so recent ones are what is asked again).
-        self._parsed: _Recent[tuple[mdfile.MarkdownFile | None, str | None]] = _Recent(2048)
-        self._data: _Recent[tuple[dict[str, Any] | None, str | None]] = _Recent(8192)
+        self._parsed: _Recent[tuple[Any, str | None]] = _Recent(2048)
+        self._data: _Recent[tuple[Any, str | None]] = _Recent(8192)
         self._checked: _Recent[list[str]] = _Recent(4096)
         self.commits = self.decisions = 0
 
@@ -160,40 +160,32 @@ class _Auditor:
 
     def parse(self, sha: str, shown: str) -> tuple[mdfile.MarkdownFile | None, str | None]:
         """A historic Markdown file by blob ID: (file, None), or (None, problem)."""
-        cached = self._parsed.get(sha)
-        if cached is not None:
-            return cached
-        found = self.reader.read(sha)
-        if found is None:
-            cached = (None, f"{shown}: blob {sha[:10]} is missing from the repository")
-        else:
-            try:
-                cached = (mdfile.parse(found[1].decode("utf-8"), Path(shown), shown), None)
-            except UnicodeDecodeError:
-                cached = (None, f"{shown}: is not UTF-8 text")
-            except Exception as exc:  # a hostile or broken file is itself a finding
-                cached = (None, str(exc))
-        self._parsed.put(sha, cached)
-        return cached
+        return self._read(self._parsed, sha, shown, lambda text: mdfile.parse(text, Path(shown), shown))
 
     def data(self, sha: str, case_id: str) -> tuple[dict[str, Any] | None, str | None]:
         """A historic case.md's data by blob ID (read in one pass: no line numbers needed)."""
         if sha == NULL:
             return None, None
-        found = self._data.get(sha)
-        if found is None:
-            shown = f"cases/{case_id}/{CASE_FILE}"
-            blob = self.reader.read(sha)
-            if blob is None:
-                found = (None, f"{shown}: blob {sha[:10]} is missing from the repository")
-            else:
-                try:
-                    found = (mdfile.frontmatter_data(blob[1].decode("utf-8"), shown), None)
-                except UnicodeDecodeError:
-                    found = (None, f"{shown}: is not UTF-8 text")
-                except Exception as exc:  # a hostile or broken file is itself a finding
-                    found = (None, str(exc))
-            self._data.put(sha, found)
+        shown = f"cases/{case_id}/{CASE_FILE}"
+        return self._read(self._data, sha, shown, lambda text: mdfile.frontmatter_data(text, shown))
+
+    def _read(self, cache: "_Recent[tuple[Any, str | None]]", sha: str, shown: str,
+              read: Any) -> tuple[Any, str | None]:
+        """`read(text)` of a blob, remembered; a blob that cannot be read is a problem, not an error."""
+        found = cache.get(sha)
+        if found is not None:
+            return found
+        blob = self.reader.read(sha)
+        if blob is None:
+            found = (None, f"{shown}: blob {sha[:10]} is missing from the repository")
+        else:
+            try:
+                found = (read(blob[1].decode("utf-8")), None)
+            except UnicodeDecodeError:
+                found = (None, f"{shown}: is not UTF-8 text")
+            except Exception as exc:  # a hostile or broken file is itself a finding
+                found = (None, str(exc))
+        cache.put(sha, found)
         return found
 
     def files_at(self, commit: str, case_id: str) -> dict[str, str]:
