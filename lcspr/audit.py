@@ -137,8 +137,10 @@ class _Recent(Generic[T]):
 
 
 class _Auditor:
-    def __init__(self, repo: Repository, reader: gitops.ObjectReader, now: datetime) -> None:
+    def __init__(self, repo: Repository, reader: gitops.ObjectReader, now: datetime,
+                 store: "audit_state.BlobData | None" = None) -> None:
         self.repo = repo
+        self.store = store
         self.workflow = repo.workflow
         self.owned = trail.owned_fields(self.workflow)
         self.reader = reader
@@ -149,6 +151,10 @@ class _Auditor:
         # commit -> (latest honest Lcspr-Recorded-At on its ancestry, the commit and case that set it)
         self.latest: dict[str, tuple[str, str, str]] = {}
         self.blamed: set[str] = set()
+        self.files_of: dict[str, dict[str, str]] = {}  # case -> its files, as of `previous`
+        self._cases_dir = repo.config.cases_dir
+        self._nowhere = Path(CASE_FILE)
+        self.previous = ""
         # Bounded: a history of any length costs the same memory (a case's versions are
         # read in turn, so recent ones are what is asked again).
         self._parsed: _Recent[tuple[Any, str | None]] = _Recent(2048)
@@ -163,11 +169,22 @@ class _Auditor:
         return self._read(self._parsed, sha, shown, lambda text: mdfile.parse(text, Path(shown), shown))
 
     def data(self, sha: str, case_id: str) -> tuple[dict[str, Any] | None, str | None]:
-        """A historic case.md's data by blob ID (read in one pass: no line numbers needed)."""
+        """A historic case.md's data by blob ID (read in one pass: no line numbers
+        needed), kept between audits by blob ID, since a blob never changes."""
         if sha == NULL:
             return None, None
+        found = self._data.get(sha)
+        if found is not None:
+            return found
+        kept = self.store.get(sha) if self.store else None
+        if kept is not None:
+            self._data.put(sha, kept)
+            return kept
         shown = f"cases/{case_id}/{CASE_FILE}"
-        return self._read(self._data, sha, shown, lambda text: mdfile.frontmatter_data(text, shown))
+        found = self._read(self._data, sha, shown, lambda text: mdfile.frontmatter_data(text, shown))
+        if self.store and found[1] is None:
+            self.store.put(sha, found)
+        return found
 
     def _read(self, cache: "_Recent[tuple[Any, str | None]]", sha: str, shown: str,
               read: Any) -> tuple[Any, str | None]:
@@ -188,9 +205,30 @@ class _Auditor:
         cache.put(sha, found)
         return found
 
+    def follow(self, commit: Commit) -> None:
+        """Keep each known case folder's files up to date from the walk itself, while the
+        walk goes from parent to child; anywhere else (a merge, a branch, a walk by path)
+        forget them, to be read again from Git's trees when asked for."""
+        if commit.parents != [self.previous]:
+            self.files_of.clear()
+        else:
+            for change in commit.changes:
+                files = self.files_of.get(change.case_id)
+                if files is None:
+                    continue
+                if change.after == NULL:
+                    files.pop(change.name, None)
+                else:
+                    files[change.name] = change.after
+        self.previous = commit.sha
+
     def files_at(self, commit: str, case_id: str) -> dict[str, str]:
-        """Every file of a case folder at `commit`: name in the folder -> blob."""
-        files = {}
+        """Every file of a case folder at `commit` (the commit being checked): name in
+        the folder -> blob."""
+        known = self.files_of.get(case_id)
+        if known is not None:
+            return known
+        files: dict[str, str] = {}
         for name, (mode, sha) in self.reader.tree(f"{commit}:cases/{case_id}").items():
             if mode.startswith("4"):  # a folder: only responses/ holds case files
                 if name == RESPONSES_DIR:
@@ -202,19 +240,25 @@ class _Auditor:
                         files[f"{name}/{inner}"] = inner_sha
             else:
                 files[name] = sha
+        self.files_of[case_id] = files
         return files
 
-    def case_at(self, files: dict[str, str], case_id: str, case_md: str) -> Case:
-        """The case as a decision saw it: its files as committed, case.md as before the move."""
-        case = Case(case_id, self.repo.config.cases_dir / case_id)
-        kinds = {CASE_FILE: "case", "referral.md": "referral", REPORT_FILE: "report"}
+    def case_at(self, files: dict[str, str], case_id: str, before: dict[str, Any], kinds: set[str]) -> Case:
+        """The case as a decision saw it: case.md as before the move, and the other files
+        its requirements read (`kinds`: referral, report, response) as committed."""
+        case = Case(case_id, self._cases_dir / case_id)
+        shown = f"cases/{case_id}/{CASE_FILE}"
+        case.files["case"] = mdfile.MarkdownFile(self._nowhere, shown, "", before, "", {}, 0, 1)
+        if not kinds:
+            return case  # most moves read case.md alone
+        names = {"referral.md": "referral", REPORT_FILE: "report"}
         for name, sha in sorted(files.items()):
-            kind = kinds.get(name)
+            kind = names.get(name)
             if kind is None and name.startswith(f"{RESPONSES_DIR}/") and name.endswith(".md"):
                 kind = f"response:{PurePosixPath(name).stem}"
-            if kind is None:
+            if kind is None or kind.split(":", 1)[0] not in kinds:
                 continue
-            md, _ = self.parse(case_md if kind == "case" else sha, f"cases/{case_id}/{name}")
+            md, _ = self.parse(sha, f"cases/{case_id}/{name}")
             if md is not None:
                 case.files[kind] = md
         return case
@@ -226,6 +270,7 @@ class _Auditor:
 
     def commit(self, commit: Commit, signatures: bool) -> None:
         record = commit.record
+        self.follow(commit)
         self.commits += 1
         self.decisions += record.is_decision
         self._times(commit)
@@ -395,11 +440,13 @@ class _Auditor:
 
     def _judge(self, record: Decision, source: str | None, target: str, before: dict[str, Any],
                after: dict[str, Any], files: dict[str, str], change: Change) -> trail.Verdict:
-        from lcspr.decisions import missing
+        from lcspr.decisions import files_needed, missing
 
-        case = self.case_at(files, change.case_id, change.before[0])
         held = before.get("on_hold")
         held_from = str(held.get("previous")) if isinstance(held, dict) and held.get("previous") else None
+        kinds = {k for t in self.workflow.transitions_from(source or "") if trail.target_of(t, held_from) == target
+                 for k in files_needed(self.repo, t, target)}
+        case = self.case_at(files, change.case_id, before, kinds)
         return trail.judge(self.workflow, source or "", target, record.decided_by or None, held_from,
                            lambda t: missing(self.repo, case, t, target, after, self._checked))
 
@@ -509,8 +556,8 @@ def audit(repo: Repository, strict: bool = False, case_id: str | None = None,
         _check_can_verify(root)
     now = now or datetime.now(timezone.utc)
     head = gitops.git(root, "rev-parse", "-q", "--verify", "HEAD", check=False).stdout.strip()
-    with gitops.ObjectReader(root) as reader:
-        auditor = _Auditor(repo, reader, now)
+    with gitops.ObjectReader(root) as reader, audit_state.BlobData(root) as store:
+        auditor = _Auditor(repo, reader, now, store)
         paths = [f"cases/{case_id}"] if case_id else None
         revisions, ident = head or "HEAD", ""
         if not case_id and head:

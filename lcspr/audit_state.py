@@ -101,3 +101,65 @@ def restore(saved: dict[str, Any], auditor: Any) -> None:
         values = {k: v for k, v in values.items() if k in known}
         values["approved"] = [tuple(pair) for pair in values.get("approved", [])]
         auditor.corrections.append(Decision(**values))
+
+
+class BlobData:
+    """The data of historic case.md versions, by blob ID, kept between audits in
+    `.git/lcspr/blob-data.sqlite`: a blob never changes, so it is read once ever. A
+    database on disk keeps memory flat however long the history; one that cannot
+    be opened is simply not used."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.db: Any = None
+        self.pending: list[tuple[str, str]] = []
+
+    def __enter__(self) -> "BlobData":
+        import sqlite3
+
+        try:
+            folder = gitops.git_dir(self.root) / "lcspr"
+            folder.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(folder / "blob-data.sqlite", timeout=5)
+            self.db.execute("create table if not exists blob (id text primary key, version text, data text)")
+        except Exception:  # sqlite3.Error, OSError: audit without it
+            self.db = None
+        return self
+
+    def __bool__(self) -> bool:
+        return self.db is not None
+
+    def get(self, sha: str) -> tuple[dict[str, Any], None] | None:
+        try:
+            row = self.db.execute("select data from blob where id = ? and version = ?", (sha, _VERSION)).fetchone()
+        except Exception:
+            return None
+        return (json.loads(row[0]), None) if row else None
+
+    def put(self, sha: str, found: tuple[Any, str | None]) -> None:
+        self.pending.append((sha, json.dumps(found[0])))
+        if len(self.pending) >= 1000:  # written in batches: memory stays flat
+            self._flush()
+
+    def _flush(self) -> None:
+        try:
+            with self.db:
+                self.db.executemany("insert or replace into blob values (?, ?, ?)",
+                                    [(sha, _VERSION, data) for sha, data in self.pending])
+        except Exception:
+            pass  # not kept: the next audit reads those blobs again
+        self.pending.clear()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.db is None:
+            return
+        if self.pending:
+            self._flush()
+        try:
+            self.db.close()
+        except Exception:
+            pass
+
+
+#: Data read by another version of lcspr (whose reading rules may differ) is read again.
+_VERSION = f"lcspr {__version__} format {FORMAT}"

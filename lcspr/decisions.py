@@ -154,6 +154,19 @@ def missing(repo: Repository, case: Case, transition: Transition, target: str, d
     return out
 
 
+def files_needed(repo: Repository, transition: Transition, target: str) -> set[str]:
+    """The kinds of case file (besides case.md) the move's requirements read."""
+    kinds: set[str] = set()
+    for req in (*repo.workflow.requirements(target), *transition.requires):
+        if req.file:
+            kinds.add(req.file)
+        elif req.field and ":" in req.field:
+            kinds.add(req.field.rpartition(":")[0])
+        elif req.rule:
+            kinds.update(rules.READS.get(req.rule, ()))
+    return kinds
+
+
 def _check(repo: Repository, case: Case, req: Requirement, data: dict[str, Any],
            checked: Any) -> list[str]:
     if req.rule:

@@ -17,12 +17,15 @@ from lcspr.repository import Repository
 Rule = Callable[[Repository, Case, dict[str, Any]], list[str]]
 RULES: dict[str, Rule] = {}
 DESCRIPTIONS: dict[str, str] = {}
+#: The case files (besides case.md) each rule reads: case file kinds, as in `Case.files`.
+READS: dict[str, tuple[str, ...]] = {}
 
 
-def rule(name: str, description: str) -> Callable[[Rule], Rule]:
+def rule(name: str, description: str, reads: tuple[str, ...] = ()) -> Callable[[Rule], Rule]:
     def register(func: Rule) -> Rule:
         RULES[name] = func
         DESCRIPTIONS[name] = description
+        READS[name] = reads
         return func
 
     return register
@@ -120,6 +123,7 @@ def _panel(repo: Repository, case: Case, data: dict[str, Any]) -> list[str]:
 @rule(
     "every-agency-chronology",
     "Every involved agency has returned a referral response with a chronology or a narrative.",
+    reads=("response",),
 )
 def _chronologies(repo: Repository, case: Case, data: dict[str, Any]) -> list[str]:
     responses = case.responses()
