@@ -302,10 +302,9 @@ def doorstop_row(env: dict[str, str], scratch: Path, count: int, repeat: int, co
             return f"doorstop 3.2 could not be installed into {DOORSTOP_VENV}: {(made.stderr or made.stdout)[-500:]}"
     root = scratch / "doorstop"
     items = root / "reqs"
-    items.mkdir(parents=True)
+    root.mkdir()
     run(env, root, "git", "init", "-q")
-    (items / ".doorstop.yml").write_text("settings:\n  digits: 5\n  parent: null\n  prefix: REQ\n  sep: ''\n",
-                                         encoding="utf-8")
+    run(env, root, str(doorstop), "create", "REQ", "./reqs", "--digits", "5")
     text = (PROJECT / "cases" / TEMPLATES[0] / "referral.md").read_text(encoding="utf-8").split("\n---\n", 1)[-1]
     body = "".join(f"  {line}\n" if line else "\n" for line in text.splitlines())
     for n in range(1, count + 1):
@@ -314,9 +313,10 @@ def doorstop_row(env: dict[str, str], scratch: Path, count: int, repeat: int, co
             f"reviewed: null\ntext: |\n{body}", encoding="utf-8")
     run(env, root, "git", "add", "-A")
     run(env, root, "git", "commit", "-q", "-m", "doorstop items")
-    # `doorstop` with no command validates the whole tree (and reformats item files: the first run does that).
-    run(env, root, str(doorstop), ok=(0, 1))
-    validate, floor = compare(repeat, cold_validate, timed(env, root, [str(doorstop)], ok=(0, 1)))
+    # `doorstop` with no command validates the whole tree, exit 0 when it is valid (the
+    # first run reformats the item files and stamps them reviewed: a warm-up, untimed).
+    run(env, root, str(doorstop))
+    validate, floor = compare(repeat, cold_validate, timed(env, root, [str(doorstop)]))
     return Row(f"`validate --no-cache`, {count:,} cases", validate, f"doorstop 3.2, {count:,} items", floor,
                "≤ 0.05x (≥ 20x faster)")
 
