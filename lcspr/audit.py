@@ -153,6 +153,8 @@ class _Auditor:
         self.blamed: set[str] = set()
         self.files_of: dict[str, dict[str, str]] = {}  # case -> its files, as of `previous`
         self._cases_dir = repo.config.cases_dir
+        self.future = (now + CLOCK_SKEW).strftime("%Y-%m-%dT%H:%M:%SZ")  # a Recorded-At after this is
+        self._kinds: dict[tuple[str, str, str | None], set[str]] = {}
         self._nowhere = Path(CASE_FILE)
         self.previous = ""
         # Bounded: a history of any length costs the same memory (a case's versions are
@@ -165,8 +167,22 @@ class _Auditor:
     # --- reading historic files ---------------------------------------------------
 
     def parse(self, sha: str, shown: str) -> tuple[mdfile.MarkdownFile | None, str | None]:
-        """A historic Markdown file by blob ID: (file, None), or (None, problem)."""
-        return self._read(self._parsed, sha, shown, lambda text: mdfile.parse(text, Path(shown), shown))
+        """A historic Markdown file by blob ID: (file, None), or (None, problem). Its data
+        and body are kept between audits (a requirement needs no line numbers; its
+        `text` is then the blob's name, unique as the text is)."""
+        found = self._parsed.get(sha)
+        if found is not None:
+            return found
+        kept = self.store.get(f"md {sha}") if self.store else None
+        if isinstance(kept, dict):
+            md = mdfile.MarkdownFile(Path(shown), shown, f"blob {sha}", kept.get("data") or {}, kept.get("body", ""),
+                                     {}, 0, 1)
+            self._parsed.put(sha, (md, None))
+            return md, None
+        found = self._read(self._parsed, sha, shown, lambda text: mdfile.parse(text, Path(shown), shown))
+        if self.store and found[0] is not None:
+            self.store.put(f"md {sha}", {"data": found[0].data, "body": found[0].body})
+        return found
 
     def data(self, sha: str, case_id: str) -> tuple[dict[str, Any] | None, str | None]:
         """A historic case.md's data by blob ID (read in one pass: no line numbers
@@ -176,14 +192,14 @@ class _Auditor:
         found = self._data.get(sha)
         if found is not None:
             return found
-        kept = self.store.get(sha) if self.store else None
-        if kept is not None:
-            self._data.put(sha, kept)
-            return kept
+        kept = self.store.get(f"data {sha}") if self.store else None
+        if isinstance(kept, dict):
+            self._data.put(sha, (kept, None))
+            return kept, None
         shown = f"cases/{case_id}/{CASE_FILE}"
         found = self._read(self._data, sha, shown, lambda text: mdfile.frontmatter_data(text, shown))
-        if self.store and found[1] is None:
-            self.store.put(sha, found)
+        if self.store and isinstance(found[0], dict):
+            self.store.put(f"data {sha}", found[0])
         return found
 
     def _read(self, cache: "_Recent[tuple[Any, str | None]]", sha: str, shown: str,
@@ -229,17 +245,16 @@ class _Auditor:
         if known is not None:
             return known
         files: dict[str, str] = {}
-        for name, (mode, sha) in self.reader.tree(f"{commit}:cases/{case_id}").items():
-            if mode.startswith("4"):  # a folder: only responses/ holds case files
-                if name == RESPONSES_DIR:
-                    for inner, (inner_mode, inner_sha) in self.reader.tree(sha).items():
-                        if not inner_mode.startswith("4"):
-                            files[f"{name}/{inner}"] = inner_sha
-                elif name == "documents":
-                    for inner, (_, inner_sha) in self.reader.tree(sha).items():
-                        files[f"{name}/{inner}"] = inner_sha
-            else:
+        folder = f"{commit}:cases/{case_id}"
+        # The folder and its two subfolders in one round trip to Git.
+        top, responses, documents = self.reader.trees([folder, f"{folder}/{RESPONSES_DIR}", f"{folder}/documents"])
+        for name, (mode, sha) in top.items():
+            if not mode.startswith("4"):
                 files[name] = sha
+        for sub, entries in ((RESPONSES_DIR, responses), ("documents", documents)):
+            for inner, (inner_mode, inner_sha) in entries.items():
+                if not inner_mode.startswith("4"):
+                    files[f"{sub}/{inner}"] = inner_sha
         self.files_of[case_id] = files
         return files
 
@@ -325,7 +340,7 @@ class _Auditor:
             return
         if record.is_decision and _DATE.match(record.decided_on) and record.decided_on > recorded[:10]:
             self.add(commit, record.case, "date-order", f"decided on {record.decided_on}, after it was recorded ({recorded})")
-        if recorded > (self.now + CLOCK_SKEW).strftime("%Y-%m-%dT%H:%M:%SZ"):
+        if recorded > self.future:
             self.add(commit, record.case, "time-order", f"{trail.RECORDED_AT} {recorded} is in the future")
             return
         if before[0] and recorded < before[0]:
@@ -444,8 +459,12 @@ class _Auditor:
 
         held = before.get("on_hold")
         held_from = str(held.get("previous")) if isinstance(held, dict) and held.get("previous") else None
-        kinds = {k for t in self.workflow.transitions_from(source or "") if trail.target_of(t, held_from) == target
-                 for k in files_needed(self.repo, t, target)}
+        key = (source or "", target, held_from)
+        kinds = self._kinds.get(key)
+        if kinds is None:
+            kinds = self._kinds[key] = {
+                k for t in self.workflow.transitions_from(source or "") if trail.target_of(t, held_from) == target
+                for k in files_needed(self.repo, t, target)}
         case = self.case_at(files, change.case_id, before, kinds)
         return trail.judge(self.workflow, source or "", target, record.decided_by or None, held_from,
                            lambda t: missing(self.repo, case, t, target, after, self._checked))

@@ -129,15 +129,16 @@ class BlobData:
     def __bool__(self) -> bool:
         return self.db is not None
 
-    def get(self, sha: str) -> tuple[dict[str, Any], None] | None:
+    def get(self, key: str) -> Any:
+        """What was kept under `key` (a blob ID, with a prefix saying what was read), or None."""
         try:
-            row = self.db.execute("select data from blob where id = ? and version = ?", (sha, _VERSION)).fetchone()
+            row = self.db.execute("select data from blob where id = ? and version = ?", (key, _VERSION)).fetchone()
         except Exception:
             return None
-        return (json.loads(row[0]), None) if row else None
+        return json.loads(row[0]) if row else None
 
-    def put(self, sha: str, found: tuple[Any, str | None]) -> None:
-        self.pending.append((sha, json.dumps(found[0])))
+    def put(self, key: str, value: Any) -> None:
+        self.pending.append((key, json.dumps(value)))
         if len(self.pending) >= 1000:  # written in batches: memory stays flat
             self._flush()
 

@@ -415,19 +415,30 @@ class ObjectReader:
         self._process.stdout.read(1)  # the newline after the content
         return header[1], data
 
+    def read_many(self, names: list[str]) -> list[tuple[str, bytes] | None]:
+        """`read` of several objects, asked for together: one round trip, not one each."""
+        assert self._process.stdin is not None and self._process.stdout is not None
+        wanted = [name for name in names if "\n" not in name]
+        self._process.stdin.write(b"".join(name.encode("utf-8") + b"\n" for name in wanted))
+        self._process.stdin.flush()
+        answers: dict[str, tuple[str, bytes] | None] = {}
+        for name in wanted:
+            header = self._process.stdout.readline().decode("utf-8", "replace").split()
+            if len(header) != 3:
+                answers[name] = None
+                continue
+            data = self._process.stdout.read(int(header[2]))
+            self._process.stdout.read(1)
+            answers[name] = (header[1], data)
+        return [answers.get(name) for name in names]
+
+    def trees(self, names: list[str]) -> list[dict[str, tuple[str, str]]]:
+        """`tree` of several trees, asked for together."""
+        return [_tree_entries(found) for found in self.read_many(names)]
+
     def tree(self, name: str) -> dict[str, tuple[str, str]]:
         """The entries of the tree `name`: file name -> (mode, sha); empty when there is no such tree."""
-        found = self.read(name)
-        if found is None or found[0] != "tree":
-            return {}
-        entries, data, at = {}, found[1], 0
-        while at < len(data):
-            space = data.index(b" ", at)
-            nul = data.index(b"\0", space)
-            mode, entry = data[at:space].decode(), data[space + 1:nul].decode("utf-8", "replace")
-            entries[entry] = (mode, data[nul + 1:nul + 21].hex())
-            at = nul + 21
-        return entries
+        return _tree_entries(self.read(name))
 
     def close(self) -> None:
         if self._process.stdin:
@@ -441,6 +452,20 @@ class ObjectReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _tree_entries(found: tuple[str, bytes] | None) -> dict[str, tuple[str, str]]:
+    """A tree object's entries: name -> (mode, sha); empty for anything else."""
+    if found is None or found[0] != "tree":
+        return {}
+    entries, data, at = {}, found[1], 0
+    while at < len(data):
+        space = data.index(b" ", at)
+        nul = data.index(b"\0", space)
+        mode, entry = data[at:space].decode(), data[space + 1:nul].decode("utf-8", "replace")
+        entries[entry] = (mode, data[nul + 1:nul + 21].hex())
+        at = nul + 21
+    return entries
 
 
 def blob_ids(root: Path, paths: list[Path]) -> list[str]:

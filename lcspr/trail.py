@@ -256,4 +256,7 @@ def field_value(data: Any, dotted: str) -> Any:
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any], names: Iterable[str]) -> list[str]:
     """Which of the dotted `names` differ between two case.md data."""
-    return sorted(n for n in names if field_value(before, n) != field_value(after, n))
+    # Most top-level values are unchanged between two versions: compare those once.
+    return sorted(n for n in names
+                  if before.get(n.split(".", 1)[0]) != after.get(n.split(".", 1)[0])
+                  and field_value(before, n) != field_value(after, n))

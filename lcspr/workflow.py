@@ -8,6 +8,7 @@ lcspr.toml. Either is checked against `schemas/workflow.schema.json`.
 from __future__ import annotations
 
 import re
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,12 @@ class Workflow:
         return str(self.states.get(state, {}).get("title", state))
 
     def requirements(self, state: str) -> tuple[Requirement, ...]:
-        return tuple(_requirement(r) for r in self.states.get(state, {}).get("requires", []))
+        return self._requirement_table.get(state, ())
+
+    @functools.cached_property
+    def _requirement_table(self) -> dict[str, tuple[Requirement, ...]]:
+        """Each state's requirements, made once (the audit asks for every move)."""
+        return {name: tuple(_requirement(r) for r in state.get("requires", [])) for name, state in self.states.items()}
 
     def transitions_from(self, state: str) -> list[Transition]:
         return [t for t in self.transitions if state in t.sources]
