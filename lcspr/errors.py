@@ -94,3 +94,12 @@ class RenderError(LcsprError):
 
 class UnsafePath(LcsprError):
     """A path in the records repository is a symbolic link, or leads outside the repository."""
+
+
+class IdentityRegisterError(LcsprError):
+    """The identity register is missing, unreadable, malformed, or where it must never be
+    (inside the records repository, or tracked by Git)."""
+
+
+class DocumentUnreadable(LcsprError):
+    """A document to check is not a Word file lcspr can read: not a zip, encrypted, or too big."""
