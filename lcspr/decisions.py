@@ -378,6 +378,7 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
         )
     sent: list[str] = []
     approved: list[tuple[str, str]] = []
+    checked: list[str] = []
 
     new_data = _apply(case.data, updates)
     requested = [a for a in new_data.get("agencies_involved") or [] if a not in case.responses()] \
@@ -402,6 +403,10 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
 
             written = render_for_decision(repo, case.id, list(transition.sends), target)
             sent.extend(records.relative(config, p) for p in written)
+        if transition.checks_publication:  # what is sent, as written, before the commit
+            from lcspr.publication import gate
+
+            checked.extend(gate(repo, case.id, transition, target, [config.root / p for p in sent], list(trail_of.sent)))
         for kind in transition.approves:
             names = approved_files(kind, case.names())
             approved.extend(zip(names, gitops.blob_ids(config.root, [case.folder / n for n in names])))
@@ -415,6 +420,7 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
     def message() -> str:
         # What lcspr did besides the status goes in trailers, so the body is the reason exactly as given.
         record.requested, record.included, record.sent, record.approved = requested, included, sent, approved
+        record.checked = checked
         return record.message()
 
     record.commit = gitops.record_change(config.root, case.folder, write, message, sign=config.sign)

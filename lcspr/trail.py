@@ -34,6 +34,7 @@ REQUESTED = "Lcspr-Requested"
 INCLUDED = "Lcspr-Included"
 SENT = "Lcspr-Sent"
 APPROVED = "Lcspr-Approved"
+CHECKED = "Lcspr-Checked"
 CORRECTS = "Lcspr-Corrects"
 FINDING = "Lcspr-Finding"
 
@@ -83,6 +84,8 @@ class Decision:
     included: list[str] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
     approved: list[tuple[str, str]] = field(default_factory=list)
+    #: What the publication check passed, each `<path> sha256:<hex>` (lcspr.publication.gate).
+    checked: list[str] = field(default_factory=list)
     corrects: str = ""
     findings: list[str] = field(default_factory=list)
     # Known once the record is a commit.
@@ -105,6 +108,7 @@ class Decision:
         lines += [(INCLUDED, v) for v in self.included]
         lines += [(SENT, v) for v in self.sent]
         lines += [(APPROVED, f"{path} {blob}") for path, blob in self.approved]
+        lines += [(CHECKED, v) for v in self.checked]
         lines += [(FINDING, v) for v in self.findings]
         return lines
 
@@ -135,7 +139,7 @@ class Decision:
             action=one(ACTION), case=one(CASE), source=one(FROM), target=one(TO), decided_by=one(DECIDED_BY),
             holder=one(HOLDER), decided_on=one(DECIDED_ON), recorded_at=one(RECORDED_AT), subject=subject,
             reason=body, requested=many(REQUESTED), included=many(INCLUDED), sent=many(SENT), approved=approved,
-            corrects=one(CORRECTS), findings=many(FINDING), trailers=trailers, **commit,
+            checked=many(CHECKED), corrects=one(CORRECTS), findings=many(FINDING), trailers=trailers, **commit,
         )
 
     def missing_trailers(self) -> list[str]:

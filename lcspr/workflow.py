@@ -45,6 +45,8 @@ class Transition:
     resume: bool = False
     approves: tuple[str, ...] = ()
     keeps_approved: tuple[str, ...] = ()
+    #: Documents the publication check must pass for, in exactly the form sent (lcspr.publication.gate).
+    checks_publication: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ def load(path: Path | None = None, display: str | None = None, validate: bool = 
                 resume=bool(t.get("resume", False)),
                 approves=tuple(t.get("approves", [])),
                 keeps_approved=tuple(t.get("keeps_approved", [])),
+                checks_publication=tuple(t.get("checks_publication", [])),
             )
             for t in data["transitions"]
         ),
