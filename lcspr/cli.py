@@ -436,5 +436,115 @@ def render(ctx: click.Context, case_id: str, kind: str, agency: str | None, outp
         click.echo(f"Wrote {path}")
 
 
+# --- publication: the identity register and the check (issue 10) ----------------
+
+
+def _check_case(ctx: click.Context, case_id: str, documents: tuple[Path, ...], fmt: str) -> None:
+    from lcspr.publication import check
+
+    report = check(_repo(ctx), case_id, list(documents))
+    if fmt == "json":
+        _print_json({"findings": [f.as_dict() for f in report.findings],
+                     "checked": [{"file": f, "sha256": h} for f, h in report.checked]})
+    else:
+        for finding in report.findings:
+            click.echo(str(finding))
+        accepted = len(report.findings) - len(report.open)
+        extra = f" ({accepted} accepted)" if accepted else ""
+        click.echo(f"Checked {len(report.checked)} file(s) of {case_id}: "
+                   + (f"{len(report.open)} finding(s){extra}." if report.open else f"nothing to keep out{extra}."))
+    if report.open:
+        sys.exit(1)
+
+
+@cli.command("check-publication")
+@click.argument("case_id", metavar="[ID]", required=False)
+@click.option("--document", "documents", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also check this Word or PDF file (repeatable).")
+@click.option("--history", is_flag=True, help="Check every version of every case file in the Git history instead.")
+@click.option("--accept", "key", metavar="KEY", help="Record that the finding KEY was judged safe to publish.")
+@click.option("--by", "by", help="With --accept: the role that judged it, from lcspr.toml [roles].")
+@click.option("--reason", help="With --accept: why it is safe to publish.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def check_publication(ctx: click.Context, case_id: str | None, documents: tuple[Path, ...], history: bool,
+                      key: str | None, by: str | None, reason: str | None, fmt: str) -> None:
+    """Find what must not be published in a case's report and its sources
+    (exit 0 clean, 1 findings); or accept a finding; or, with --history, scan the Git history."""
+    if history:
+        from lcspr.publication_history import purge_advice, scan_history
+
+        report = scan_history(_repo(ctx, check=False).root)
+        for finding in report.findings:
+            click.echo(str(finding))
+        click.echo(f"Checked {report.versions} version(s) of case files: {len(report.findings)} finding(s).")
+        if report.findings:
+            click.echo(purge_advice(report))
+            sys.exit(1)
+        return
+    if not case_id:
+        raise UsageError("name the case to check (lcspr check-publication ID), or give --history.")
+    if key:
+        from lcspr.publication import accept
+
+        if not by or not reason:
+            raise UsageError("--accept needs --by ROLE and --reason TEXT: who judged the finding safe, and why.")
+        entry = accept(_repo(ctx), case_id, key, by, reason)
+        click.echo(f"Recorded in cases/{case_id}/case.md: {entry['kind']} accepted by {by} for this document only.")
+        return
+    _check_case(ctx, case_id, documents, fmt)
+
+
+@cli.group()
+def identities() -> None:
+    """The identity register: real names and details that must never be published
+    (kept outside the repository; $LCSPR_IDENTITIES or ~/.config/lcspr/identities.toml)."""
+
+
+@identities.command("add")
+@click.argument("case_id", metavar="ID")
+@click.option("--kind", required=True, help="child, sibling, parent, carer, household, school, setting, street, "
+              "town, hospital, date-of-birth, date-of-death, nhs-number or other.")
+@click.option("--value", required=True, help="The name or detail, as written (a date as YYYY-MM-DD).")
+@click.option("--alias", "aliases", multiple=True, help="Another spelling or a nickname (repeatable).")
+@click.option("--pseudonym", default="", help="The pseudonym it stands behind, e.g. 'Child A'.")
+@click.pass_context
+def identities_add(ctx: click.Context, case_id: str, kind: str, value: str, aliases: tuple[str, ...],
+                   pseudonym: str) -> None:
+    """Register a name or detail of case ID (never printed back)."""
+    from lcspr import identities as register
+
+    entry = register.add(register.default_path(), _repo(ctx, check=False).root, case_id, kind, value,
+                         list(aliases), pseudonym)
+    click.echo(f"Registered a {entry.kind} for {case_id} in {register.default_path()} (line {entry.line}).")
+
+
+@identities.command("list")
+@click.argument("case_id", metavar="ID")
+@click.option("--show", is_flag=True, help="Print the values themselves (default: masked).")
+@click.pass_context
+def identities_list(ctx: click.Context, case_id: str, show: bool) -> None:
+    """List what is registered for case ID: kinds, masked values, pseudonyms."""
+    from lcspr import identities as register
+
+    entries = register.load(None, _repo(ctx, check=False).root).of(case_id)
+    if not entries:
+        click.echo(f"(nothing registered for {case_id})")
+    for e in entries:
+        spellings = [s if show else register.mask(s) for s in e.spellings()]
+        behind = f" -> {e.pseudonym}" if e.pseudonym else ""
+        click.echo(f"{e.kind}: {' | '.join(spellings)}{behind}  (line {e.line})")
+
+
+@identities.command("check")
+@click.argument("case_id", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def identities_check(ctx: click.Context, case_id: str, fmt: str) -> None:
+    """Check case ID's texts against the register (as `lcspr check-publication ID`)."""
+    _check_case(ctx, case_id, (), fmt)
+
+
+
 def main() -> None:
     cli(obj={})
