@@ -22,6 +22,7 @@ from lcspr.config import Config
 from lcspr.errors import RenderError
 from lcspr.mdfile import MarkdownFile
 from lcspr.records import Case
+from lcspr.skeletons import refuse_skeleton
 
 NOT_RECORDED = "Not recorded"
 
@@ -103,11 +104,14 @@ def build(config: Config, case: Case, kind: str, agency: str | None = None) -> d
         "case": _case(config, case.data),
     }
     if kind == "referral":
-        context["referral"] = _referral(config, _file(case, "referral", "referral.md"))
+        md = _file(case, "referral", "referral.md")
+        refuse_skeleton(md, "referral")
+        context["referral"] = _referral(config, md)
     elif kind == "response":
         if agency is None:
             raise RenderError("a referral response needs the agency it is from")
         md = _file(case, f"response:{agency}", f"responses/{agency}.md")
+        refuse_skeleton(md, "response")
         context["response"] = _response(config, md, agency)
     elif kind == "report":
         context["report"] = _report(config, case)

@@ -440,3 +440,38 @@ def test_the_history_scan_finds_a_name_committed_once(examples_root, register):
     assert "registered school" in result.output and "registered child (Child A)" in result.output
     assert "git filter-repo --replace-text" in result.output
     assert "Exampleton" not in result.output
+
+
+# --- a skeleton is not a document (point 6) ------------------------------------------------
+
+
+def test_a_referral_still_the_skeleton_is_refused_naming_what_is_missing(records_root):
+    from lcspr.resources import resource_dir
+
+    ok(records_root, "new-case", "--title", "Child Q", "--referred-by", "police", "--received", "2026-03-02")
+    case_id = next(p.name for p in (records_root / "cases").iterdir())
+    result = run(records_root, "render", case_id, "referral")
+    assert result.exit_code == 1, result.output
+    assert "is still the skeleton of a referral form" in result.output
+    assert "replace the skeleton's guidance text" in result.output and "`incident.kind` in the frontmatter" in result.output
+    assert "Traceback" not in result.output
+    # Written in: it renders.
+    path = records_root / "cases" / case_id / "referral.md"
+    guidance = (resource_dir("templates") / "case" / "referral.md").read_text(encoding="utf-8")
+    line = next(p for p in guidance.split("\n\n") if p.startswith("Describe"))
+    path.write_text(path.read_text(encoding="utf-8").replace(line, "Child Q was found injured at home."),
+                    encoding="utf-8")
+    assert run(records_root, "render", case_id, "referral").exit_code == 0
+
+
+def test_a_response_of_headings_only_is_refused(records_root):
+    from lcspr import mdfile
+    from lcspr.skeletons import missing
+
+    text = "---\ncase: LIG-2026-001\nagency: police\nrequested: 2026-03-02\nchronology: []\n---\n## Concerns\n\n## Good practice\n"
+    md = mdfile.parse(text, records_root / "police.md", "responses/police.md")
+    assert missing(md, "response") == ["the text under `## Concerns`", "the text under `## Good practice`",
+                                       "`date` in the frontmatter", "`involvement.nature` in the frontmatter",
+                                       "`chronology` in the frontmatter"]
+    filled = mdfile.parse(text + "\nSeen twice.\n", records_root / "police.md", "responses/police.md")
+    assert missing(filled, "response") == []
