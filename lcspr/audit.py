@@ -578,22 +578,24 @@ def audit(repo: Repository, strict: bool = False, case_id: str | None = None,
     with gitops.ObjectReader(root) as reader, audit_state.BlobData(root) as store:
         auditor = _Auditor(repo, reader, now, store)
         paths = [f"cases/{case_id}"] if case_id else None
-        revisions, ident = head or "HEAD", ""
-        if not case_id and head:
-            ident = audit_state.identity(root, repo.config.workflow_file, signatures)
-            saved = None if full else audit_state.load(root, ident, head)
-            if saved is not None:
-                audit_state.restore(saved, auditor)
-                revisions = f"{saved['commit']}..{head}"
+        revisions, since = head or "HEAD", ""
+        ident = audit_state.identity(root, repo.config.workflow_file, signatures) if head else ""
+        saved = None if full or not ident else audit_state.load(root, ident, head)
+        if saved is not None:
+            # What the last whole audit verified stands; only the commits since are walked
+            # (for one case, only those touching it).
+            audit_state.restore(saved, auditor)
+            since = saved["commit"]
+            revisions = f"{since}..{head}"
         for commit in history.walk(root, changes=True, signatures=signatures, paths=paths, revisions=revisions):
             auditor.commit(commit, signatures)
-        if ident:
+        if ident and not case_id:
             audit_state.save(root, ident, head, auditor)
         if case_id:  # corrections change no file, so a walk by path does not see them
-            for commit in history.walk(root, grep=f"^{trail.ACTION}: {trail.CORRECTION}$"):
+            for commit in history.walk(root, grep=f"^{trail.ACTION}: {trail.CORRECTION}$", revisions=revisions):
                 if commit.sha not in auditor.latest:
                     auditor.corrections.append(commit.record)
-            blob = reader.tree(f"{revisions}:cases/{case_id}").get(CASE_FILE, ("", ""))[1]
+            blob = reader.tree(f"{head or 'HEAD'}:cases/{case_id}").get(CASE_FILE, ("", ""))[1]
             data = auditor.data(blob, case_id)[0] if blob else None
             status = data.get("status") if data else None
             auditor.cases.setdefault(case_id, CaseTrail()).committed = (blob, None if status is None else str(status))
