@@ -19,16 +19,17 @@ test: venv
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) $(DEMO) build dist
+	rm -rf $(VENV) $(DEMO) demo-identities.toml build dist
 
 # The demo runs in a scratch records repository (demo/, git-ignored) with a
-# demo identity, so it never touches this checkout's history or your own Git
-# settings.
-DEMO_ENV := PATH="$(BIN):$$PATH" \
+# demo identity and its own identity register (demo-identities.toml, outside the
+# demo repository, git-ignored), so it never touches this checkout's history,
+# your own Git settings or your own register.
+DEMO_ENV := PATH="$(BIN):$$PATH" LCSPR_IDENTITIES="$(CURDIR)/demo-identities.toml" \
 	GIT_AUTHOR_NAME="Demo Secretariat" GIT_AUTHOR_EMAIL="secretariat@example.org" \
 	GIT_COMMITTER_NAME="Demo Secretariat" GIT_COMMITTER_EMAIL="secretariat@example.org"
 
 demo: venv
 	$(BIN)/python -m pip install --quiet -e .
-	rm -rf $(DEMO)
+	rm -rf $(DEMO) $(CURDIR)/demo-identities.toml
 	$(DEMO_ENV) $(BIN)/python -m lcspr.demo $(DEMO) $(CURDIR)/cases

@@ -163,6 +163,11 @@ def run(folder: Path, examples: Path) -> None:
 
     print("\n# A new referral arrives: Child D, referred by the police.")
     step(["lcspr", "new-case", "--title", "Child D", "--referred-by", "police", "--received", "2026-09-01"], root)
+    print("\n# The secretariat registers the (fictional) names that must never be published, in a")
+    print("# register outside the records repository ($LCSPR_IDENTITIES).")
+    step(["lcspr", "identities", "add", CASE, "--kind", "child", "--value", "Jody Exampleton",
+          "--pseudonym", "Child D"], root)
+    step(["lcspr", "identities", "add", CASE, "--kind", "school", "--value", "Nowhere Primary School"], root)
     reviewer_writes(root, f"cases/{CASE}/referral.md", REFERRAL, "Complete the referral form of Child D")
     step(["lcspr", "advance", CASE, "screening", "--by", "secretariat", "--on", "2026-09-02",
           "--set", "agencies_involved=[police, childrens-services, education]",

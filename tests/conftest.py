@@ -33,6 +33,12 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    # An empty identity register in the test's own home: the publishing moves' gate
+    # refuses without one. Tests of the register itself point elsewhere.
+    register = home / ".config" / "lcspr" / "identities.toml"
+    register.parent.mkdir(parents=True, exist_ok=True)
+    register.write_text("", encoding="utf-8")
+    monkeypatch.setenv("LCSPR_IDENTITIES", str(register))
     # A fault in lcspr itself surfaces as its traceback in tests, not as the
     # friendly message users get.
     monkeypatch.setenv("LCSPR_DEBUG", "1")

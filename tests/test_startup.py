@@ -163,19 +163,20 @@ def test_output_closed_early_ends_quietly(examples_root):
         assert process.returncode == 141, (args, err)
 
 
-def test_files_lcspr_creates_follow_the_umask(records_root):
+def test_files_lcspr_creates_follow_the_umask(examples_root):
     import os
     import stat
 
     old = os.umask(0o027)
     try:
-        result = run(records_root, "new-case", "--title", "Child E", "--referred-by", "police",
+        result = run(examples_root, "new-case", "--title", "Child E", "--referred-by", "police",
                      "--received", "2026-11-02")
         assert result.exit_code == 0, result.output
-        result = run(records_root, "render", "LIG-2026-001", "referral")
+        result = run(examples_root, "render", "LIG-2026-001", "report")
+        assert result.exit_code == 0, result.output
     finally:
         os.umask(old)
-    case_md = records_root / "cases" / "LIG-2026-001" / "case.md"
+    case_md = examples_root / "cases" / "LIG-2026-004" / "case.md"
     assert stat.S_IMODE(case_md.stat().st_mode) == 0o640
-    docs = list((records_root / "drafts").rglob("*.docx"))
+    docs = list((examples_root / "drafts").rglob("*.docx"))
     assert docs and all(stat.S_IMODE(p.stat().st_mode) == 0o640 for p in docs)

@@ -125,6 +125,8 @@ NOT_SHOWN: dict[str, dict[str, str]] = {
     "case": {
         "id": "shown as case_id (validation checks it equals the folder name)",
         "status": "a workflow state, not a fact of any form",
+        **{f"publication_check.accepted[].{name}": "an acceptance of a publication-check finding is the record's, never printed"
+           for name in ("finding", "kind", "document", "by", "reason", "on")},
         "agencies_involved": "the referral lists the agencies; the report, those that responded",
         "criminal_investigation": "changes over time and is not for a publishable report",
         "dates.responses_requested": "each response shows when it was requested",

@@ -96,7 +96,7 @@ def test_a_bad_key_is_refused_with_its_line_and_a_suggestion(records_root):
     assert result.output == (
         "Error: the workflow is not valid:\n"
         f"workflow.yaml:{line_of(text, 'stmps:')}: transitions[0].stmps: `stmps` is not a field here "
-        "(fields: from, to, by, sets, stamps, sends, requests, requires, hold, approves, keeps_approved, resume); did you mean 'stamps'?\n"
+        "(fields: from, to, by, sets, stamps, sends, requests, requires, hold, approves, keeps_approved, checks_publication, resume); did you mean 'stamps'?\n"
     )
 
 
