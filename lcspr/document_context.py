@@ -28,9 +28,9 @@ NOT_RECORDED = "Not recorded"
 
 #: The top-level variables of each document's template.
 VARIABLES: dict[str, tuple[str, ...]] = {
-    "referral": ("partnership", "case_id", "case", "referral"),
-    "response": ("partnership", "case_id", "case", "response"),
-    "report": ("partnership", "case_id", "case", "report"),
+    "referral": ("partnership", "case_id", "draft", "case", "referral"),
+    "response": ("partnership", "case_id", "draft", "case", "response"),
+    "report": ("partnership", "case_id", "draft", "case", "report"),
 }
 
 #: The sections of report.md's body (its `## ` headings) the report places, by variable.
@@ -95,12 +95,14 @@ class Fields(dict):  # type: ignore[type-arg]
         self.path = path
 
 
-def build(config: Config, case: Case, kind: str, agency: str | None = None) -> dict[str, Any]:
+def build(config: Config, case: Case, kind: str, agency: str | None = None, draft: bool = False) -> dict[str, Any]:
     """The template variables of one document: `kind` is referral, response (with
-    `agency`) or report. Raises RenderError when a file the document needs is missing."""
+    `agency`) or report; `draft` true for a version that is not the one published
+    (the template marks it). Raises RenderError when a file the document needs is missing."""
     context: dict[str, Any] = {
         "partnership": config.partnership,
         "case_id": case.id,
+        "draft": draft,
         "case": _case(config, case.data),
     }
     if kind == "referral":

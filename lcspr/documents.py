@@ -87,7 +87,7 @@ def render(
     if output is None:
         root = repo.config.root
         output = paths.inside_repository(root, Path(DRAFTS_DIR) / case.id, "drafts folder")
-    written = _write_all(_fill_all(repo.config, case, kind, agency, output))
+    written = _write_all(_fill_all(repo.config, case, kind, agency, output, draft=True))
     if soffice:
         written += convert_to_pdf(written, soffice)
     return written
@@ -99,12 +99,28 @@ def render_for_decision(repo: "Repository", case_id: str, kinds: list[str], labe
     their paths, for the decision's commit to hold exactly what was sent. Each gets
     a name of its own, marked with `label` (the state the decision enters), so a
     document sent before is never overwritten. Writes nothing unless every
-    document can be rendered."""
+    document can be rendered.
+
+    A document is a draft (marked DRAFT and OFFICIAL-SENSITIVE on every page)
+    unless it is the version for publication: see `is_for_publication`."""
     for kind in kinds:
         _check_kind(kind, None)
     case = read_valid_case(repo, case_id)
-    filled = [doc for kind in dict.fromkeys(kinds) for doc in _fill_all(repo.config, case, kind, None, None)]
+    filled = [doc for kind in dict.fromkeys(kinds)
+              for doc in _fill_all(repo.config, case, kind, None, None, draft=not is_for_publication(repo, kind, label))]
     return _write_all([(_unused(target, label), data) for target, data in filled])
+
+
+def is_for_publication(repo: "Repository", kind: str, label: str) -> bool:
+    """Whether a document of `kind` sent by the decision entering the state `label` is
+    the version for publication, carrying no DRAFT or OFFICIAL-SENSITIVE marking.
+
+    The rule comes from the workflow: it is, when a move into `label` runs the
+    publication check on that kind (`checks_publication:`), since what is checked
+    is what is published (pre-publication, in lcspr's own workflow). Every other
+    document a decision sends (the report sent to the Board for approval) and
+    every draft from `lcspr render` is marked."""
+    return any(kind in t.checks_publication for t in repo.workflow.transitions if t.target == label)
 
 
 def _unused(target: Path, label: str) -> Path:
@@ -117,12 +133,15 @@ def _unused(target: Path, label: str) -> Path:
     return candidate
 
 
-def fill(config: "Config", case: "Case", kind: str, agency: str | None = None) -> bytes:
-    """The .docx of one document: the template of `kind` filled from `case`."""
+def fill(config: "Config", case: "Case", kind: str, agency: str | None = None, draft: bool = False) -> bytes:
+    """The .docx of one document: the template of `kind` filled from `case`. A `draft`
+    is marked DRAFT and OFFICIAL-SENSITIVE (the template shows the marking when its
+    `draft` variable is true, and the category property says OFFICIAL-SENSITIVE);
+    without `draft` it is the document as it would be published."""
     from docxtpl import DocxTemplate
 
     template, shown = template_path(config, kind)
-    values = document_context.build(config, case, kind, agency)
+    values = document_context.build(config, case, kind, agency, draft=draft)
     try:
         tpl = DocxTemplate(template)
         tpl.get_docx()
@@ -138,7 +157,7 @@ def fill(config: "Config", case: "Case", kind: str, agency: str | None = None) -
         title=document_title(config, case, kind, agency),
         subject=f"{case.id}: {kind}",
         when=datetime.now(timezone.utc).replace(microsecond=0),
-        category=MARKING if DOCUMENTS[kind].marked else "",
+        category=MARKING if DOCUMENTS[kind].marked or draft else "",
     )
     buffer = BytesIO()
     tpl.save(buffer)
@@ -223,13 +242,13 @@ def _check_kind(kind: str, agency: str | None) -> None:
 
 
 def _fill_all(config: "Config", case: "Case", kind: str, agency: str | None,
-              output: Path | None) -> list[tuple[Path, bytes]]:
+              output: Path | None, draft: bool) -> list[tuple[Path, bytes]]:
     """Every document of `kind` for `case` (one, or one per response), filled, with where it goes."""
     agencies: list[str | None] = [None]
     if kind == "response":
         agencies = [_response_agency(config, case, agency)] if agency else _all_responses(case)
     targets = _targets(case, kind, agencies, output)
-    return [(target, fill(config, case, kind, who)) for who, target in zip(agencies, targets)]
+    return [(target, fill(config, case, kind, who, draft=draft)) for who, target in zip(agencies, targets)]
 
 
 def _write_all(documents: list[tuple[Path, bytes]]) -> list[Path]:

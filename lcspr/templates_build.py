@@ -46,6 +46,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from docx.text.paragraph import Paragraph
 
 MARKING = "OFFICIAL-SENSITIVE"
+#: The report's marking while it is a draft (`draft` true: sent to the Board, or `lcspr render`).
+DRAFT_MARKING = "DRAFT \u2013 OFFICIAL-SENSITIVE"
 FONT = "Arial"
 EXAMPLE_PARTNERSHIP = "Example Safeguarding Children Partnership"
 
@@ -202,7 +204,7 @@ def build(kind: str, path: Path, partnership: str = EXAMPLE_PARTNERSHIP) -> Path
     spec = TEMPLATES[kind]
     doc = Document()
     _page_and_styles(doc)
-    _header_and_footer(doc, spec.marked)
+    _header_and_footer(doc, spec.marked, draft_only=not spec.marked)
     spec.body(doc)
     set_properties(doc, partnership=partnership, title=spec.title, subject="lcspr document template",
                    when=BUILT, category=MARKING if spec.marked else "")
@@ -254,12 +256,18 @@ def _set_font(style_element: object, name: str) -> None:
         fonts.set(qn(attr), name)
 
 
-def _header_and_footer(doc: "DocumentObject", marked: bool) -> None:
+def _header_and_footer(doc: "DocumentObject", marked: bool, draft_only: bool = False) -> None:
+    """The partnership and case ID at the top of every page, the page number at the
+    bottom, and the marking at both: always (`marked`), or only in a draft
+    (`draft_only`: a docxtpl condition on `draft`, so the published report has none)."""
     section = doc.sections[0]
     header = section.header
     first = header.paragraphs[0]
     if marked:
         _marking(first)
+        first = header.add_paragraph()
+    elif draft_only:
+        _draft_marking(first, header.add_paragraph(), header.add_paragraph())
         first = header.add_paragraph()
     first.style = doc.styles["Header"]
     # The partnership at the left edge, the case ID at the right.
@@ -274,12 +282,21 @@ def _header_and_footer(doc: "DocumentObject", marked: bool) -> None:
     _field(pages, "NUMPAGES", "1")
     if marked:
         _marking(footer.add_paragraph())
+    elif draft_only:
+        _draft_marking(footer.add_paragraph(), footer.add_paragraph(), footer.add_paragraph())
 
 
-def _marking(paragraph: "Paragraph") -> None:
+def _marking(paragraph: "Paragraph", text: str = MARKING) -> None:
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = paragraph.add_run(MARKING)
+    run = paragraph.add_run(text)
     run.bold = True
+
+
+def _draft_marking(opening: "Paragraph", marking: "Paragraph", closing: "Paragraph") -> None:
+    # Three paragraphs: docxtpl removes the two holding only a `{%p %}` tag.
+    opening.add_run("{%p if draft %}")
+    _marking(marking, DRAFT_MARKING)
+    closing.add_run("{%p endif %}")
 
 
 def _field(paragraph: "Paragraph", instruction: str, shown: str) -> None:

@@ -44,11 +44,13 @@ def test_header_has_partnership_and_case_and_footer_numbers_pages(kind: str) -> 
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_working_papers_are_marked_official_sensitive_and_the_report_is_not(kind: str) -> None:
+def test_working_papers_are_marked_official_sensitive_and_the_report_only_as_a_draft(kind: str) -> None:
     parts = header_footer(SHIPPED / documents.DOCUMENTS[kind].template)
-    marked = kind in ("referral", "response")
-    assert parts["header"][0] == ("OFFICIAL-SENSITIVE" if marked else "{{ partnership }}\t{{ case_id }}")
-    assert (parts["footer"][-1] == "OFFICIAL-SENSITIVE") is marked
+    if kind in ("referral", "response"):
+        assert parts["header"][0] == parts["footer"][-1] == "OFFICIAL-SENSITIVE"
+    else:
+        draft = ["{%p if draft %}", templates_build.DRAFT_MARKING, "{%p endif %}"]
+        assert parts["header"][:3] == parts["footer"][-3:] == draft
 
 
 @pytest.mark.parametrize("kind", KINDS)
