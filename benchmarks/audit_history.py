@@ -71,8 +71,12 @@ def isolated_env(scratch: Path) -> dict[str, str]:
     home = scratch / "home"
     home.mkdir()
     (home / ".gitconfig").write_text("", encoding="utf-8")
+    register = home / ".config" / "lcspr" / "identities.toml"  # the publication gate needs one
+    register.parent.mkdir(parents=True)
+    register.write_text("", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(
+        LCSPR_IDENTITIES=str(register),
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / ".config"),
         GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
@@ -441,6 +445,9 @@ def _show(env: dict[str, str], root: Path, spec: str) -> str | bytes:
 
 def _message(env: dict[str, str], root: Path, commit: str) -> str:
     text = run(env, root, "git", "log", "-1", "--format=%B", commit).rstrip("\n") + "\n"
+    # The publication gate's Lcspr-Checked names a hash of the rendered document, which
+    # the generator does not render; the audit reads no Lcspr-Checked, so it is left out.
+    text = re.sub(r"^Lcspr-Checked: .*\n", "", text, flags=re.M)
     return re.sub(r"^Lcspr-Recorded-At: .*$", f"Lcspr-Recorded-At: {RECORDED}", text, flags=re.M)
 
 

@@ -79,9 +79,12 @@ def isolated_env(scratch: Path) -> dict[str, str]:
     home = scratch / "home"
     home.mkdir(exist_ok=True)
     (home / ".gitconfig").write_text("", encoding="utf-8")
+    register = home / ".config" / "lcspr" / "identities.toml"  # the publication gate needs one
+    register.parent.mkdir(parents=True, exist_ok=True)
+    register.write_text("", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(
-        HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
+        LCSPR_IDENTITIES=str(register), HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
         GIT_CONFIG_NOSYSTEM="1", LC_ALL="C",
         GIT_AUTHOR_NAME="Secretariat (benchmark)", GIT_AUTHOR_EMAIL="secretariat@example.org",
         GIT_COMMITTER_NAME="Secretariat (benchmark)", GIT_COMMITTER_EMAIL="secretariat@example.org",
