@@ -47,6 +47,10 @@ KINDS = ("referral", "response", "report")
 DRAFTS_DIR = "drafts"
 MARKING = "OFFICIAL-SENSITIVE"
 PDF_TIMEOUT_SECONDS = 300
+#: LibreOffice's PDF export, tagged (PDF/UA-friendly: structure, reading order, the
+#: document's title and language), as public-sector accessibility rules expect. The
+#: JSON form of filter options needs LibreOffice 7.4 or later.
+PDF_FILTER = 'pdf:writer_pdf_Export:{"UseTaggedPDF":{"type":"boolean","value":"true"}}'
 
 
 @dataclass(frozen=True)
@@ -452,7 +456,7 @@ def _soffice() -> str:
 
 
 def convert_to_pdf(paths: list[Path], soffice: str | None = None) -> list[Path]:
-    """Convert .docx files to PDF next to them with LibreOffice; return the PDFs' paths."""
+    """Convert .docx files to tagged PDF next to them with LibreOffice; return the PDFs' paths."""
     soffice = soffice or _soffice()
     pdfs: list[Path] = []
     # A private LibreOffice profile: the user's own may be locked by a running
@@ -463,7 +467,7 @@ def convert_to_pdf(paths: list[Path], soffice: str | None = None) -> list[Path]:
             for path in group:  # so that an old PDF is never mistaken for a new one
                 path.with_suffix(".pdf").unlink(missing_ok=True)
             command = [soffice, "--headless", "--norestore", f"-env:UserInstallation={Path(profile).as_uri()}",
-                       "--convert-to", "pdf", "--outdir", str(folder), *map(str, group)]
+                       "--convert-to", PDF_FILTER, "--outdir", str(folder), *map(str, group)]
             try:
                 result = subprocess.run(command, capture_output=True, text=True, timeout=PDF_TIMEOUT_SECONDS)
             except subprocess.TimeoutExpired:

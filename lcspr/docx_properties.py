@@ -11,10 +11,16 @@ Both parts are written here with explicit XML namespaces rather than python-docx
 `core_properties`: docxcompose (which docxtpl imports for subdocuments) rebinds
 python-docx's global `cp` prefix to the custom-properties namespace, after which
 that API reads and writes the wrong elements (a second, invisible lastModifiedBy).
+
+`remove_traces` takes out what else a Word file keeps about the machine and the
+editing that made it: a thumbnail picture of the first page, the template it was
+made from (`Normal.dotm`, a local path), and revision-save IDs (rsids), which tie
+edits across documents to one editing session.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -31,6 +37,11 @@ _DC = "http://purl.org/dc/elements/1.1/"
 _DCTERMS = "http://purl.org/dc/terms/"
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _APP = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_THUMBNAIL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail"
+#: The language of every document, for spelling, screen readers and the PDF's /Lang.
+LANGUAGE = "en-GB"
+_RSID = re.compile(rb'\s+w:rsid\w*="[^"]*"|<w:rsid\s[^>]*/>')
 
 #: Core property names as python-docx and Word's File > Info know them, by element.
 CORE_NAMES = {
@@ -61,8 +72,9 @@ def set_properties(
     category: str = "",
 ) -> None:
     """Make every author-like property the partnership's, set title, subject and
-    category, date the file `when` (created = modified), and clear everything else
-    (comments, keywords, last printed, ...)."""
+    category, date the file `when` (created = modified), clear everything else
+    (comments, keywords, last printed, the template's name, ...), and
+    `remove_traces`."""
     stamp = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     values = {
         "title": title, "subject": subject, "author": partnership, "keywords": "", "comments": "",
@@ -77,7 +89,9 @@ def set_properties(
         element.text = values[name]
         if name in ("created", "modified"):
             element.set(f"{{{_XSI}}}type", "dcterms:W3CDTF")
-    _set_app_properties(document, {"Company": partnership, "Manager": "", "Application": "lcspr"})
+    _set_app_properties(document, {"Company": partnership, "Manager": "", "Application": "lcspr"},
+                        remove=("Template",))
+    remove_traces(document)
 
 
 def core_properties(document: "Document") -> dict[str, str]:
@@ -86,12 +100,55 @@ def core_properties(document: "Document") -> dict[str, str]:
     return {CORE_NAMES.get(e.tag, e.tag): (e.text or "") for e in root}
 
 
-def _set_app_properties(document: "Document", values: dict[str, str]) -> None:
-    """Set elements of docProps/app.xml (python-docx has no API for it)."""
+def remove_traces(document: "Document") -> None:
+    """Remove the thumbnail, the attached template and every rsid, and set the
+    document's default language to LANGUAGE."""
+    package = document.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype == _THUMBNAIL:
+            del package.rels[rel_id]
+    settings = document.settings.element
+    for name in ("rsids", "attachedTemplate", "savePreviewPicture"):
+        for element in settings.findall(f"{{{_W}}}{name}"):
+            settings.remove(element)
+    for part in package.iter_parts():
+        root = getattr(part, "_element", None)
+        if root is not None and hasattr(root, "iter"):
+            for element in list(root.iter(f"{{{_W}}}rsid")):  # a style's own rsid
+                element.getparent().remove(element)
+            for element in root.iter():
+                for attr in [a for a in element.attrib if a.startswith(f"{{{_W}}}rsid")]:
+                    del element.attrib[attr]
+        elif part.content_type.endswith("+xml") and b"w:rsid" in part.blob:  # a part python-docx keeps as bytes
+            part._blob = _RSID.sub(b"", part.blob)
+    _set_language(document)
+
+
+def _set_language(document: "Document") -> None:
+    styles = document.styles.element
+    defaults = styles.find(f"{{{_W}}}docDefaults")
+    if defaults is None:
+        defaults = etree.SubElement(styles, f"{{{_W}}}docDefaults")
+        styles.insert(0, defaults)
+    path = [f"{{{_W}}}rPrDefault", f"{{{_W}}}rPr", f"{{{_W}}}lang"]
+    element = defaults
+    for tag in path:
+        child = element.find(tag)
+        if child is None:
+            child = etree.SubElement(element, tag)
+        element = child
+    element.set(f"{{{_W}}}val", LANGUAGE)
+
+
+def _set_app_properties(document: "Document", values: dict[str, str], remove: tuple[str, ...] = ()) -> None:
+    """Set elements of docProps/app.xml (python-docx has no API for it), and remove those named."""
     part = _part(document, APP_PART, create=False)
     if part is None:
         return  # a file without extended properties: nothing there to carry a name
     root = etree.fromstring(part.blob)
+    for name in remove:
+        for element in root.findall(f"{{{_APP}}}{name}"):
+            root.remove(element)
     for name, value in values.items():
         element = root.find(f"{{{_APP}}}{name}")
         if element is None:

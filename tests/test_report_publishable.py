@@ -68,3 +68,94 @@ def test_the_report_for_the_board_is_marked_and_the_one_for_publication_is_not(e
     assert_marked(final, False)
     assert documents.is_for_publication(repo, "report", "pre-publication")
     assert not documents.is_for_publication(repo, "report", "board-approval")
+
+
+# --- a tagged PDF ----------------------------------------------------------------
+
+
+def _needs_pdf_tools() -> None:
+    missing = [tool for tool in ("soffice", "pdfinfo") if not shutil.which(tool)]
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{', '.join(missing)} must be installed in CI")
+        pytest.skip(f"{', '.join(missing)} not installed")
+
+
+def test_render_pdf_is_tagged_with_title_and_language(examples_root: Path) -> None:
+    _needs_pdf_tools()
+    result = run(examples_root, "render", CASE, "report", "--pdf")
+    assert result.exit_code == 0, result.output
+    pdf = examples_root / "drafts" / CASE / f"{CASE}-review-report.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M), info
+    assert re.search(r"^Title:\s+Local Child Safeguarding Practice Review: Child A$", info, re.M), info
+    assert b"/Lang(en-GB)" in pdf.read_bytes()
+
+
+# --- no personal or machine traces -------------------------------------------------
+
+
+def assert_no_traces(path: Path) -> None:
+    with zipfile.ZipFile(path) as package:
+        names = package.namelist()
+        assert not [n for n in names if "thumbnail" in n.lower()], names
+        for name in names:
+            data = package.read(name)
+            for trace in (b"w:rsid", b"attachedTemplate", b"Normal.dotm", b"savePreviewPicture"):
+                assert trace not in data, f"{path.name} {name} holds {trace.decode()}"
+        core = package.read("docProps/core.xml").decode()
+        app = package.read("docProps/app.xml").decode()
+        styles = package.read("word/styles.xml").decode()
+    people = re.findall(r"<(?:dc:creator|cp:lastModifiedBy)>([^<]*)<", core)
+    assert people == [PARTNERSHIP, PARTNERSHIP]
+    assert "<Template>" not in app and f"<Company>{PARTNERSHIP}</Company>" in app
+    assert 'w:lang w:val="en-GB"' in styles
+
+
+def test_templates_carry_no_traces() -> None:
+    from lcspr.resources import resource_dir
+
+    for path in resource_dir("templates").glob("*.docx"):
+        assert_no_traces(path)
+
+
+@pytest.mark.parametrize("kind", ["referral", "response", "report"])
+def test_rendered_documents_carry_no_traces(examples_root: Path, kind: str) -> None:
+    paths = documents.render(open_repository(examples_root), CASE, kind, "police" if kind == "response" else None)
+    for path in paths:
+        assert_no_traces(path)
+
+
+def test_traces_in_a_partnerships_own_template_are_removed(examples_root: Path, tmp_path: Path) -> None:
+    """A template saved by Word keeps rsids, a thumbnail and its Normal.dotm; the rendered file does not."""
+    from lcspr.resources import resource_dir
+
+    own = examples_root / "my-templates"
+    own.mkdir()
+    source = resource_dir("templates") / "review-report.docx"
+    with zipfile.ZipFile(source) as package, zipfile.ZipFile(own / "review-report.docx", "w") as out:
+        for item in package.infolist():
+            data = package.read(item)
+            if item.filename == "word/settings.xml":
+                data = data.replace(b"<w:zoom", b'<w:attachedTemplate r:id="rId99"/><w:rsids><w:rsidRoot w:val="00A1B2C3"/>'
+                                    b'</w:rsids><w:zoom')
+            if item.filename == "word/document.xml":
+                data = data.replace(b"<w:p>", b'<w:p w:rsidR="00A1B2C3">', 1)
+            if item.filename == "docProps/app.xml":
+                data = data.replace(b"<TotalTime>", b"<Template>C:\\Users\\someone\\Normal.dotm</Template><TotalTime>")
+            if item.filename == "_rels/.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/'
+                                    b'package/2006/relationships/metadata/thumbnail" Target="docProps/thumbnail.jpeg"/>'
+                                    b"</Relationships>")
+            if item.filename == "[Content_Types].xml" and b'Extension="jpeg"' not in data:
+                data = data.replace(b"<Default ", b'<Default Extension="jpeg" ContentType="image/jpeg"/><Default ', 1)
+            out.writestr(item, data)
+        out.writestr("docProps/thumbnail.jpeg", b"\xff\xd8\xff\xd9")
+    with pytest.raises(AssertionError):
+        assert_no_traces(own / "review-report.docx")
+    (examples_root / "lcspr.toml").write_text(
+        (examples_root / "lcspr.toml").read_text(encoding="utf-8") + '\n[overrides]\ntemplates = "my-templates"\n',
+        encoding="utf-8",
+    )
+    [path] = documents.render(open_repository(examples_root), CASE, "report", output=tmp_path / "out")
+    assert_no_traces(path)
