@@ -58,6 +58,8 @@ _ZIP_DATE = (2026, 1, 1, 0, 0, 0)
 
 _LABEL_SHADING = "E7E6E6"
 _TEXT_WIDTH = Cm(17)  # A4 (21 cm) less two 2 cm margins
+#: Wide enough for "30 September 2026" on one line in 11 pt Arial, with the cell's margins.
+_DATE_WIDTH = Cm(4.6)
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def _response(doc: "DocumentObject") -> None:
     _rows(doc, ["Date", "Event", "Significance"],
           "entry in response.chronology",
           ["{{ entry.date }}", "{{ entry.event }}", "{{ entry.significance }}"],
-          "No chronology entries.", [Cm(3.2), Cm(7.4), Cm(6.4)])
+          "No chronology entries.", [_DATE_WIDTH, Cm(6.6), Cm(5.8)])
     _markdown(doc, "response.body")
 
 
@@ -154,19 +156,26 @@ def _report(doc: "DocumentObject") -> None:
         ("Appointment", "{{ report.reviewer.appointment }}"),
         ("Independence", "{{ report.reviewer.independence }}"),
     ])
+    # A list with nothing in it is left out, not shown as an empty table.
+    _tag(doc, "{%p if report.panel %}")
     doc.add_paragraph()
     _rows(doc, ["Panel member's agency", "Role"], "member in report.panel",
-          ["{{ member.agency }}", "{{ member.role }}"], "No panel recorded.", [Cm(7), Cm(10)])
+          ["{{ member.agency }}", "{{ member.role }}"], None, [Cm(7), Cm(10)])
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p if report.practitioner_events %}")
     doc.add_paragraph()
     _rows(doc, ["Date", "Practitioner involvement"], "event in report.practitioner_events",
-          ["{{ event.date }}", "{{ event.kind }}"], "No practitioner events recorded.", [Cm(4), Cm(13)])
+          ["{{ event.date }}", "{{ event.kind }}"], None, [_DATE_WIDTH, Cm(12.4)])
+    _tag(doc, "{%p endif %}")
     doc.add_heading("Background", level=1)
     _markdown(doc, "report.background")
     doc.add_heading("Multi-agency chronology", level=1)
     doc.add_paragraph("{{ report.chronology_note }}")
+    _tag(doc, "{%p if report.chronology %}")
     _rows(doc, ["Date", "Agency", "Event", "Significance"], "entry in report.chronology",
           ["{{ entry.date }}", "{{ entry.agency }}", "{{ entry.event }}", "{{ entry.significance }}"],
-          "No chronology entries.", [Cm(3.2), Cm(3.4), Cm(5.4), Cm(5)])
+          None, [_DATE_WIDTH, Cm(3.0), Cm(4.8), Cm(4.6)])
+    _tag(doc, "{%p endif %}")
     doc.add_heading("Key practice episodes", level=1)
     _markdown(doc, "report.key_practice_episodes")
     doc.add_heading("Findings", level=1)
@@ -179,7 +188,7 @@ def _report(doc: "DocumentObject") -> None:
     doc.add_heading("Recommendations", level=1)
     _rows(doc, ["ID", "Recommendation", "Owner", "Target date"], "item in report.recommendations",
           ["{{ item.id }}", "{{ item.text }}", "{{ item.owner }}", "{{ item.target }}"],
-          "No recommendations.", [Cm(1.2), Cm(8.4), Cm(4), Cm(3.4)])
+          "No recommendations.", [Cm(1.2), Cm(7.4), Cm(3.8), _DATE_WIDTH])
     doc.add_heading("Approval and publication", level=1)
     _fields(doc, [
         ("Approval", "{{ report.approval }}"),
@@ -333,9 +342,11 @@ def _fields(doc: "DocumentObject", rows: list[tuple[str, str]]) -> "Table":
 
 
 def _rows(doc: "DocumentObject", headers: list[str], loop: str, cells: list[str],
-          empty: str, widths: list[Cm]) -> "Table":
+          empty: str | None, widths: list[Cm]) -> "Table":
     """A table with a header row and one row per item of a list: `{%tr for <loop> %}`,
-    with a row spanning the table that says `empty` when the list has no items."""
+    with a row spanning the table that says `empty` when the list has no items (with
+    `empty` None, the caller leaves the table out instead). No row splits across a
+    page, and a first column headed Date never wraps."""
     table = doc.add_table(rows=0, cols=len(headers))
     table.style = doc.styles["Table Grid"]
     head = table.add_row()
@@ -344,15 +355,31 @@ def _rows(doc: "DocumentObject", headers: list[str], loop: str, cells: list[str]
         _shade(cell)
     _repeat_header(head)
     _text(table.add_row().cells[0], f"{{%tr for {loop} %}}")
-    for cell, text in zip(table.add_row().cells, cells):
+    item = table.add_row()
+    for cell, text in zip(item.cells, cells):
         _text(cell, text)
-    _text(table.add_row().cells[0], "{%tr else %}")
-    none = table.add_row().cells
-    merged = none[0].merge(none[-1])
-    _text(merged, empty)
+    if headers[0] == "Date":
+        _no_wrap(item.cells[0])
+    if empty is not None:
+        _text(table.add_row().cells[0], "{%tr else %}")
+        none = table.add_row().cells
+        merged = none[0].merge(none[-1])
+        _text(merged, empty)
     _text(table.add_row().cells[0], "{%tr endfor %}")
     _widths(table, widths)
+    for row in table.rows:
+        _keep_whole(row)
     return table
+
+
+def _keep_whole(row: object) -> None:
+    # w:cantSplit: a row that does not fit moves whole to the next page.
+    trpr = row._tr.get_or_add_trPr()  # type: ignore[attr-defined]
+    trpr.insert(0, OxmlElement("w:cantSplit"))
+
+
+def _no_wrap(cell: "_Cell") -> None:
+    cell._tc.get_or_add_tcPr().append(OxmlElement("w:noWrap"))
 
 
 def _bullets(doc: "DocumentObject", loop: str, item: str, empty: str) -> None:

@@ -159,3 +159,27 @@ def test_traces_in_a_partnerships_own_template_are_removed(examples_root: Path, 
     )
     [path] = documents.render(open_repository(examples_root), CASE, "report", output=tmp_path / "out")
     assert_no_traces(path)
+
+
+# --- the report reads as a publication ---------------------------------------------
+
+
+def test_chronology_rows_never_split_and_dates_never_wrap(examples_root: Path) -> None:
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    [path] = documents.render(open_repository(examples_root), CASE, "report")
+    [chronology] = [t for t in Document(str(path)).tables if t.rows[0].cells[1].text == "Agency"]
+    assert len(chronology.rows) > 2
+    for row in chronology.rows:
+        assert row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
+    for row in chronology.rows[1:]:
+        assert row.cells[0]._tc.tcPr.find(qn("w:noWrap")) is not None
+
+
+def test_no_empty_placeholder_tables_in_the_report(examples_root: Path) -> None:
+    [path] = documents.render(open_repository(examples_root), CASE, "report")
+    with zipfile.ZipFile(path) as package:
+        text = package.read("word/document.xml").decode()
+    for placeholder in ("No panel recorded.", "No practitioner events recorded.", "No chronology entries."):
+        assert placeholder not in text
