@@ -323,7 +323,11 @@ def test_publication_with_url_records_date_and_url(records_root):
 
 
 def test_not_publishing_needs_the_reason_and_what_was_published_instead(records_root):
-    add_case(records_root, CASE, "pre-publication", PRE, level="level-2")
+    # Not publishing still sends the report to the National Panel and the DfE.
+    from conftest import EXAMPLES
+
+    report = (EXAMPLES / "LIG-2026-001" / "report.md").read_text(encoding="utf-8").replace("LIG-2026-001", CASE)
+    add_case(records_root, CASE, "pre-publication", PRE, level="level-2", files={"report.md": report})
     assert refused(records_root, "not-published", by="board") == (
         f"{CASE} cannot move to not-published:\n"
         "  - `publication.reason_not_published` is not set\n"
@@ -332,6 +336,8 @@ def test_not_publishing_needs_the_reason_and_what_was_published_instead(records_
     decide(records_root, "not-published", "publication.reason_not_published=Parallel proceedings.",
            "publication.improvements_published=A learning briefing.", by="board")
     assert "  published: false\n  date: 2026-11-25\n" in case_text(records_root)
+    sent = records_root / "cases" / CASE / "documents" / f"{CASE}-review-report-not-published.docx"
+    assert sent.is_file()
 
 
 def test_only_the_board_decides_not_to_publish(records_root):
