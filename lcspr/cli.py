@@ -89,6 +89,9 @@ def _print_csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
 
 
 FORMAT = click.Choice(["table", "json", "csv"])
+#: The one --format option of commands that print text or JSON.
+TEXT_OR_JSON = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                            help="text for people to read, json for programs.")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -126,7 +129,7 @@ def init(path: Path, partnership: str, prefix: str) -> None:
 @click.option("--received", help="The day the referral arrived, YYYY-MM-DD (default: today).")
 @click.option("--serious-incident", is_flag=True, help="The case began as a serious incident notification.")
 @click.option("--aware", help="With --serious-incident: the day the local authority became aware, YYYY-MM-DD.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@TEXT_OR_JSON
 @click.pass_context
 def new_case(ctx: click.Context, title: str | None, referred_by: str | None, received: str | None,
              serious_incident: bool, aware: str | None, fmt: str) -> None:
@@ -190,7 +193,7 @@ def list_cases(ctx: click.Context, status: str | None, level: str | None, fmt: s
 
 @cli.command()
 @click.argument("case_id", metavar="ID")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@TEXT_OR_JSON
 @click.pass_context
 def show(ctx: click.Context, case_id: str, fmt: str) -> None:
     """Show one case: its state, dates, people by role, and its files."""
@@ -254,7 +257,7 @@ def advance(ctx: click.Context, case_id: str, state: str, reason: str, by: str |
 
 @cli.command("next")
 @click.argument("case_id", metavar="ID")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@TEXT_OR_JSON
 @click.pass_context
 def next_states(ctx: click.Context, case_id: str, fmt: str) -> None:
     """List the legal next states of a case and what each still needs."""
@@ -307,7 +310,7 @@ def _print_entries(entries: list, fmt: str, with_case: bool) -> None:
 
 @cli.command()
 @click.argument("case_id", metavar="ID")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@TEXT_OR_JSON
 @click.pass_context
 def history(ctx: click.Context, case_id: str, fmt: str) -> None:
     """Show every decision on one case, read from Git."""
@@ -320,7 +323,7 @@ def history(ctx: click.Context, case_id: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@TEXT_OR_JSON
 @click.pass_context
 def log(ctx: click.Context, fmt: str) -> None:
     """Show every decision on every case, oldest first, read from Git."""
@@ -332,7 +335,7 @@ def log(ctx: click.Context, fmt: str) -> None:
 @cli.command()
 @click.option("--strict", is_flag=True, help="Fail on corrected findings too, not only on open ones.")
 @click.option("--full", is_flag=True, help="Walk the whole history again, not only what is new since the last audit.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@TEXT_OR_JSON
 @click.pass_context
 def audit(ctx: click.Context, strict: bool, full: bool, fmt: str) -> None:
     """Prove that every status was reached by a legal, recorded decision, made on
@@ -465,7 +468,7 @@ def _check_case(ctx: click.Context, case_id: str, documents: tuple[Path, ...], f
 @click.option("--accept", "key", metavar="KEY", help="Record that the finding KEY was judged safe to publish.")
 @click.option("--by", "by", help="With --accept: the role that judged it, from lcspr.toml [roles].")
 @click.option("--reason", help="With --accept: why it is safe to publish.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@TEXT_OR_JSON
 @click.pass_context
 def check_publication(ctx: click.Context, case_id: str | None, documents: tuple[Path, ...], history: bool,
                       key: str | None, by: str | None, reason: str | None, fmt: str) -> None:
@@ -538,7 +541,7 @@ def identities_list(ctx: click.Context, case_id: str, show: bool) -> None:
 
 @identities.command("check")
 @click.argument("case_id", metavar="ID")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@TEXT_OR_JSON
 @click.pass_context
 def identities_check(ctx: click.Context, case_id: str, fmt: str) -> None:
     """Check case ID's texts against the register (as `lcspr check-publication ID`)."""
