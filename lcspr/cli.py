@@ -280,6 +280,9 @@ def next_states(ctx: click.Context, case_id: str, fmt: str) -> None:
             click.echo(f"  starts the deadline: {started}")
         for stopped in option.stops:
             click.echo(f"  stops the deadline: {stopped}")
+        for kind in option.checks_publication:
+            click.echo(f"  checks the {kind} for identifying details when it is made "
+                       f"(see now: lcspr check-publication {case_id})")
 
 
 def _print_entries(entries: list, fmt: str, with_case: bool) -> None:

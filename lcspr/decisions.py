@@ -42,6 +42,9 @@ class Option:
     missing: list[str]
     starts: list[str] = field(default_factory=list)
     stops: list[str] = field(default_factory=list)
+    #: Documents the move checks for identifying details when it is made (`lcspr
+    #: check-publication ID` shows now what that check would find).
+    checks_publication: list[str] = field(default_factory=list)
 
 
 def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
@@ -238,6 +241,7 @@ def options(repo: Repository, case_id: str, on: str | None = None, today: date |
             target, repo.workflow.title(target), tuple(dict.fromkeys(
                 r for t in repo.workflow.transitions_from(case.status) if trail.target_of(t, held) == target for r in t.by)),
             lacking, [f"{d.label}, due {d.due}" for d in started], [d.label for d in stopped],
+            list(chosen.checks_publication),
         ))
     return result
 

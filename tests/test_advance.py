@@ -362,9 +362,11 @@ def test_next_as_json_has_an_empty_missing_list_when_ready(examples_root, fixed_
     assert result.exit_code == 0
     assert json.loads(result.output) == [
         {"state": "report-drafting", "title": "Review report being drafted",
-         "by": ["secretariat", "reviewer", "lig"], "missing": ["report.md is missing"], "starts": [], "stops": []},
+         "by": ["secretariat", "reviewer", "lig"], "missing": ["report.md is missing"], "starts": [], "stops": [],
+         "checks_publication": []},
         {"state": "on-hold", "title": "On hold (e.g. parallel criminal proceedings)",
-         "by": ["lig", "lig-chair", "secretariat"], "missing": [], "starts": [], "stops": []},
+         "by": ["lig", "lig-chair", "secretariat"], "missing": [], "starts": [], "stops": [],
+         "checks_publication": []},
     ]
 
 

@@ -503,3 +503,12 @@ def test_this_projects_own_checkout_audits_whole(tmp_path):
     assert re.search(r": the trail is whole, with \d+ corrected finding\(s\)\.$", result.output.splitlines()[-1])
     assert run(clone, "audit", "--strict").exit_code == 1
     assert run(clone, "validate").exit_code == 0
+
+
+def test_next_says_which_moves_check_for_identifying_details(examples_root):
+    approve(examples_root)
+    output = ok(examples_root, "next", CASE)
+    assert (f"pre-publication (Final report sent to the National Panel and the DfE before publication); decided by "
+            in output)
+    assert f"  checks the report for identifying details when it is made (see now: lcspr check-publication {CASE})" \
+        in output
