@@ -422,6 +422,10 @@ def due(ctx: click.Context, on: str | None, within: int | None, fmt: str) -> Non
         _print_csv(rows, DUE_COLUMNS)
     else:
         _print_table(rows, ("case", "deadline", "agency", "due", "working_days_left", "state", "note"))
+    if any(d.state == "unreadable" for d in found):
+        click.echo("Error: some cases cannot be read, so their deadlines are unknown; "
+                   "`lcspr validate` says what is wrong.", err=True)
+        sys.exit(1)
     if any(d.state == "overdue" for d in found):
         sys.exit(3)
 

@@ -22,6 +22,10 @@ from lcspr.records import Case
 ON_HOLD = "on-hold"
 
 
+#: The state of a row for a case whose files cannot be read: its deadlines are unknown.
+UNREADABLE = "unreadable"
+
+
 @dataclass(frozen=True)
 class Due:
     """One open deadline of one case."""
@@ -137,12 +141,18 @@ def all_due(repo: Any, today: date | None = None, within: int | None = None) -> 
 
     today = today or date.today()
     found: list[Due] = []
+    from lcspr.errors import LcsprError
+
     for case_id in records.case_ids(repo.config):
-        case = records.read_case(repo.config, case_id, needed_kinds(repo.workflow))
-        found.extend(open_deadlines(repo.config, repo.workflow, case, today=today))
+        try:
+            case = records.read_case(repo.config, case_id, needed_kinds(repo.workflow))
+            found.extend(open_deadlines(repo.config, repo.workflow, case, today=today))
+        except LcsprError as exc:  # one broken case must not hide every other case's deadlines
+            found.append(Due(case_id, "", "(cannot be read)", "", 0, UNREADABLE, "", "", note=str(exc)))
     if within is not None:
         found = [d for d in found if d.state != "open" or d.working_days_left <= within]
-    return sorted(found, key=lambda d: (d.state == "delayed", d.due, d.case, d.deadline, d.agency))
+    return sorted(found, key=lambda d: (d.state != UNREADABLE, d.state == "delayed", d.due, d.case, d.deadline,
+                                        d.agency))
 
 
 def changes(before: list[Due], after: list[Due]) -> tuple[list[Due], list[Due]]:

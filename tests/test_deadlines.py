@@ -202,3 +202,13 @@ def test_a_deadline_stopping_at_an_unknown_state_is_refused(examples_root):
     assert result.exit_code == 1
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "rapid-reveiw" in l)
     assert f"workflow.yaml:{line}: deadlines[1].stops_at: 'rapid-reveiw' is not a state" in result.output
+
+
+def test_a_case_that_cannot_be_read_does_not_hide_the_others(examples_root):
+    (examples_root / "cases" / "LIG-2026-002" / "case.md").write_text("no frontmatter here\n", encoding="utf-8")
+    result = run(examples_root, "due", "--on", "2026-11-26", "--format", "json")
+    assert result.exit_code == 1
+    rows = json.loads(result.stdout)
+    assert rows[0]["case"] == "LIG-2026-002" and rows[0]["state"] == "unreadable"
+    assert "LIG-2026-001" in {r["case"] for r in rows[1:]}
+    assert "some cases cannot be read" in result.stderr
