@@ -581,6 +581,11 @@ def audit(repo: Repository, strict: bool = False, case_id: str | None = None,
         revisions, since = head or "HEAD", ""
         ident = audit_state.identity(root, repo.config.workflow_file, signatures) if head else ""
         saved = None if full or not ident else audit_state.load(root, ident, head)
+        if saved is None and case_id and ident and not full:
+            # No verified point yet (a fresh clone, changed settings): one whole audit
+            # makes one, and every later decision walks only what is new since.
+            audit(repo, now=now)
+            saved = audit_state.load(root, ident, head)
         if saved is not None:
             # What the last whole audit verified stands; only the commits since are walked
             # (for one case, only those touching it).
