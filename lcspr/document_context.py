@@ -3,7 +3,8 @@
 `build(config, case, kind, agency)` turns the frontmatter and bodies of a case into
 the values a template fills in. Every value is display text (dates as "14 January
 2026", agency IDs as the names in lcspr.toml, codes as words), a list of such
-records, or `Markdown` that becomes Word structure. A fact the files leave out is
+records, `Markdown` that becomes Word structure, or `Linked` text whose web address
+becomes a link. A fact the files leave out is
 said in words ("Not recorded", "Not yet approved"), never left blank; a fact a
 document cannot do without (report.md's findings, say) is a `RenderError` that
 names the file and what to write.
@@ -84,6 +85,19 @@ class Markdown:
     heading_offset: int = -1
     #: The case file the text comes from, to name it in an error (`cases/ID/report.md`).
     source: str = ""
+
+
+class Linked(str):
+    """Text holding one web address, which the document shows as a link to it (a
+    report's publication record: `Published on 10 August 2026 at https://...`). It is
+    text everywhere else, so a check or a test reads it as the words it prints."""
+
+    url: str
+
+    def __new__(cls, text: str, url: str) -> "Linked":
+        linked = super().__new__(cls, text)
+        linked.url = url
+        return linked
 
 
 class Fields(dict):  # type: ignore[type-arg]
@@ -453,12 +467,15 @@ def _pre_publication(data: dict[str, Any]) -> str:
 
 
 def _publication(data: dict[str, Any]) -> str:
+    """The publication record in words; where the report was published is a link."""
     publication = data.get("publication") or {}
     published = publication.get("published")
     when = f" on {format_date(publication['date'])}" if publication.get("date") else ""
     if published is True:
-        where = f" at {publication['url']}" if publication.get("url") else ""
-        return f"Published{when}{where}"
+        url = str(publication.get("url") or "")
+        if url:
+            return Linked(f"Published{when} at {url}", url)
+        return f"Published{when}"
     if published is False:
         reason = publication.get("reason_not_published") or "reason not recorded"
         improvements = publication.get("improvements_published")

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lcspr import document_context, paths, records
-from lcspr.document_context import Fields, Markdown
+from lcspr.document_context import Fields, Linked, Markdown
 from lcspr.errors import RenderError, UsageError
 from lcspr.resources import resource_dir
 
@@ -282,7 +282,10 @@ def _targets(case: "Case", kind: str, agencies: list[str | None], output: Path |
 
 
 def _with_subdocs(tpl: "DocxTemplate", value: Any) -> Any:
-    """The context with each `Markdown` value made a subdocument of `tpl`."""
+    """The context with each `Markdown` value made a subdocument of `tpl`, and each
+    `Linked` text made runs with its web address as a link."""
+    if isinstance(value, Linked):
+        return _linked_runs(tpl, value)
     if isinstance(value, Markdown):
         from lcspr.markdown_docx import markdown_to_subdoc
 
@@ -299,6 +302,38 @@ def _with_subdocs(tpl: "DocxTemplate", value: Any) -> Any:
     if isinstance(value, list):
         return [_with_subdocs(tpl, v) for v in value]
     return value
+
+
+class _Runs:
+    """Word runs that replace a `{{ name }}` tag inside a run (finalize passes anything
+    with `__html__` through as XML): the tag's run is closed, these runs follow, and an
+    empty run is opened again for the text after the tag."""
+
+    def __init__(self, xml: str, text: str) -> None:
+        self.xml, self.text = xml, text
+
+    def __html__(self) -> str:
+        return f'</w:t></w:r>{self.xml}<w:r><w:t xml:space="preserve">'
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _linked_runs(tpl: "DocxTemplate", value: Linked) -> _Runs:
+    """`value` as runs of text, its web address a hyperlink (blue, underlined)."""
+    from docxtpl import RichText
+
+    before, _, after = str(value).partition(value.url)
+    rich = RichText()
+    for text, link in ((before, False), (value.url, True), (after, False)):
+        if not text:
+            continue
+        text = _CONTROL.sub(" ", text)
+        if link:
+            rich.add(text, url_id=tpl.build_url_id(value.url), color="0563C1", underline=True)
+        else:
+            rich.add(text)
+    return _Runs(rich.xml, str(value))
 
 
 def _render(tpl: "DocxTemplate", context: dict[str, Any], shown: str, kind: str) -> None:

@@ -183,3 +183,22 @@ def test_no_empty_placeholder_tables_in_the_report(examples_root: Path) -> None:
         text = package.read("word/document.xml").decode()
     for placeholder in ("No panel recorded.", "No practitioner events recorded.", "No chronology entries."):
         assert placeholder not in text
+
+
+def test_the_publication_address_is_a_link(examples_root: Path) -> None:
+    from docx import Document
+
+    url = "https://scp.example.org/reviews/child-a"
+    case_md = examples_root / "cases" / CASE / "case.md"
+    case_md.write_text(case_md.read_text(encoding="utf-8").replace(
+        "\n---", f"\npublication:\n  published: true\n  date: 2026-08-10\n  url: {url}\n---", 1), encoding="utf-8")
+    [path] = documents.render(open_repository(examples_root), CASE, "report")
+    with zipfile.ZipFile(path) as package:
+        body = package.read("word/document.xml").decode()
+        rels = package.read("word/_rels/document.xml.rels").decode()
+    [link] = re.findall(r'<w:hyperlink r:id="([^"]+)"[^>]*>(.*?)</w:hyperlink>', body)
+    assert re.search(rf'Id="{link[0]}"[^>]*Target="{re.escape(url)}"[^>]*TargetMode="External"'
+                     rf'|TargetMode="External"[^>]*Target="{re.escape(url)}"[^>]*Id="{link[0]}"', rels), rels
+    assert "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", link[1])) == url
+    [record] = [t for t in Document(str(path)).tables if t.rows[0].cells[0].text == "Approval"]
+    assert record.rows[-1].cells[1].text == f"Published on 10 August 2026 at {url}"
