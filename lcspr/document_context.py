@@ -41,6 +41,17 @@ REPORT_SECTIONS: dict[str, str] = {
     "findings": "Findings",
 }
 
+#: The report template's own headings (Heading 1), in order, with the names of the
+#: Markdown sections placed among them: what the report's contents list. The shipped
+#: template (lcspr/templates_build.py) has these; a test keeps the two in step.
+REPORT_OUTLINE: tuple[str, ...] = (
+    "About the review", "Terms of reference", "Reviewer and panel", "Background", "=background",
+    "Multi-agency chronology", "Key practice episodes", "=key_practice_episodes", "Findings", "=findings",
+    "=further_sections", "Recommendations", "Approval and publication",
+)
+#: Heading levels the contents list (the TOC field's `\o "1-3"`).
+CONTENTS_LEVELS = 3
+
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 
@@ -290,7 +301,47 @@ def _report(config: Config, case: Case) -> Fields:
         "approval": _approval(config, case.data),
         "pre_publication": _pre_publication(case.data),
         "publication": _publication(case.data),
+        "publication_date": _publication_date(case.data),
+        "contents": _contents(sections, further),
     })
+
+
+def _contents(sections: dict[str, str], further: list[tuple[str, str]]) -> list[Fields]:
+    """The report's headings, in order, as its contents list them: each `level` (1 to
+    3) and `title` (plain text). The template's own headings (REPORT_OUTLINE) with the
+    headings inside report.md's sections, one level below their `## ` section."""
+    entries: list[tuple[int, str]] = []
+    for item in REPORT_OUTLINE:
+        if item == "=further_sections":
+            for title, text in further:
+                entries.append((1, _plain(title)))
+                entries.extend(_inner_headings(text))
+        elif item.startswith("="):
+            entries.extend(_inner_headings(sections[item[1:]]))
+        else:
+            entries.append((1, item))
+    return [Fields("report.contents[]", {"level": level, "title": title}) for level, title in entries]
+
+
+def _inner_headings(text: str) -> list[tuple[int, str]]:
+    """The headings of a section's Markdown, at the level the report shows them (`### `
+    is Heading 2), down to CONTENTS_LEVELS."""
+    found = []
+    for _, _, tag, title in _headings(text):
+        level = max(int(tag[1:]) - 1, 1)
+        if level <= CONTENTS_LEVELS and title:
+            found.append((level, _plain(title)))
+    return found
+
+
+def _plain(markdown: str) -> str:
+    """A heading's inline Markdown as the words the report shows (`*a*` is `a`)."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark", {"html": False}).parseInline(markdown)
+    words = "".join(child.content if child.type in ("text", "code_inline") else " " if "break" in child.type else ""
+                    for token in tokens for child in token.children or ())
+    return " ".join(words.split()) or markdown
 
 
 def merged_chronology(config: Config, case: Case) -> tuple[list[Fields], list[str]]:
@@ -464,6 +515,13 @@ def _pre_publication(data: dict[str, Any]) -> str:
     if not sent:
         return "Not yet sent"
     return f"Sent to the Child Safeguarding Practice Review Panel and the Department for Education on {format_date(sent)}"
+
+
+def _publication_date(data: dict[str, Any]) -> str:
+    """The date on the cover of the version for publication: when it was published, else
+    when publication is planned."""
+    published = (data.get("publication") or {}).get("date")
+    return format_date(published or (data.get("dates") or {}).get("planned_publication"), "Not yet planned")
 
 
 def _publication(data: dict[str, Any]) -> str:

@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Callable
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -57,6 +58,8 @@ BUILT = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _ZIP_DATE = (2026, 1, 1, 0, 0, 0)
 
 _LABEL_SHADING = "E7E6E6"
+#: Word's built-in styles of contents entries, by level (LibreOffice: Contents 1, 2, 3).
+_TOC_STYLES = ("toc 1", "toc 2", "toc 3")
 _TEXT_WIDTH = Cm(17)  # A4 (21 cm) less two 2 cm margins
 #: Wide enough for "30 September 2026" on one line in 11 pt Arial, with the cell's margins.
 _DATE_WIDTH = Cm(4.6)
@@ -136,8 +139,8 @@ def _response(doc: "DocumentObject") -> None:
 
 
 def _report(doc: "DocumentObject") -> None:
-    doc.add_paragraph("{{ report.title }}", style="Title")
-    doc.add_paragraph("{{ partnership }}", style="Subtitle")
+    _cover(doc)
+    _contents(doc)
     doc.add_heading("About the review", level=1)
     _fields(doc, [
         ("Case ID", "{{ case_id }}"),
@@ -198,6 +201,47 @@ def _report(doc: "DocumentObject") -> None:
     ])
 
 
+def _cover(doc: "DocumentObject") -> None:
+    """The report's first page: the partnership, the title (and the pseudonym, when the
+    title does not already hold it), and the date of publication, or "Draft"."""
+    partnership = doc.add_paragraph("{{ partnership }}", style="Subtitle")
+    partnership.paragraph_format.space_before = Pt(120)
+    doc.add_paragraph("{{ report.title }}", style="Title")
+    _tag(doc, "{%p if case.title not in report.title %}")
+    doc.add_paragraph("{{ case.title }}", style="Subtitle")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p if draft %}")
+    doc.add_paragraph("Draft", style="Subtitle").runs[0].bold = True
+    _tag(doc, "{%p else %}")
+    doc.add_paragraph("{{ report.publication_date }}", style="Subtitle")
+    _tag(doc, "{%p endif %}")
+    _page_break(doc.add_paragraph())
+
+
+def _contents(doc: "DocumentObject") -> None:
+    """A Word TOC field whose shown result lists `report.contents`, so that the contents
+    are there before any program updates the field (LibreOffice's PDF export does not);
+    Word's Update Field rebuilds it with page numbers."""
+    doc.add_paragraph("Contents", style="TOC Heading")
+    start = doc.add_paragraph(style=_TOC_STYLES[0])
+    _field_char(start, "begin")
+    _instruction(start, 'TOC \\o "1-3" \\h \\z \\u')
+    _field_char(start, "separate")
+    _tag(doc, "{%p for entry in report.contents %}")
+    for level, style in enumerate(_TOC_STYLES, start=1):
+        _tag(doc, f"{{%p {'if' if level == 1 else 'elif'} entry.level == {level} %}}")
+        doc.add_paragraph("{{ entry.title }}", style=style)
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p endfor %}")
+    end = doc.add_paragraph(style=_TOC_STYLES[0])
+    _field_char(end, "end")
+    _page_break(end)
+
+
+def _page_break(paragraph: "Paragraph") -> None:
+    paragraph.add_run().add_break(WD_BREAK.PAGE)
+
+
 TEMPLATES: dict[str, TemplateSpec] = {
     "referral": TemplateSpec("referral.docx", "Referral to the Learning and Inquiry Group", True, _referral),
     "response": TemplateSpec("referral-response.docx", "Referral response", True, _response),
@@ -243,6 +287,13 @@ def _page_and_styles(doc: "DocumentObject") -> None:
     for name in ("Heading 1", "Heading 2", "Heading 3", "Title"):
         doc.styles[name].font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
     doc.styles["Normal"].paragraph_format.space_after = Pt(6)
+    for level, name in enumerate(_TOC_STYLES):
+        toc = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        toc.base_style = doc.styles["Normal"]
+        toc.next_paragraph_style = doc.styles["Normal"]
+        toc.paragraph_format.left_indent = Cm(0.6 * level)
+        toc.paragraph_format.space_after = Pt(3)
+        toc.priority = 39
     # The default Header/Footer tab stops are for US Letter and include a centre stop
     # that a long partnership name runs past; keep one right-aligned stop at A4's edge.
     for name in ("Header", "Footer"):
@@ -310,21 +361,25 @@ def _draft_marking(opening: "Paragraph", marking: "Paragraph", closing: "Paragra
 
 def _field(paragraph: "Paragraph", instruction: str, shown: str) -> None:
     """A Word field (PAGE, NUMPAGES) that Word and LibreOffice update on display."""
+    _field_char(paragraph, "begin")
+    _instruction(paragraph, instruction)
+    _field_char(paragraph, "separate")
+    paragraph.add_run(shown)
+    _field_char(paragraph, "end")
 
-    def fld_char(kind: str) -> None:
-        run = paragraph.add_run()
-        char = OxmlElement("w:fldChar")
-        char.set(qn("w:fldCharType"), kind)
-        run._r.append(char)
 
-    fld_char("begin")
+def _field_char(paragraph: "Paragraph", kind: str) -> None:
+    run = paragraph.add_run()
+    char = OxmlElement("w:fldChar")
+    char.set(qn("w:fldCharType"), kind)
+    run._r.append(char)
+
+
+def _instruction(paragraph: "Paragraph", instruction: str) -> None:
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
     instr.text = f" {instruction} "
     paragraph.add_run()._r.append(instr)
-    fld_char("separate")
-    paragraph.add_run(shown)
-    fld_char("end")
 
 
 def _fields(doc: "DocumentObject", rows: list[tuple[str, str]]) -> "Table":

@@ -202,3 +202,69 @@ def test_the_publication_address_is_a_link(examples_root: Path) -> None:
     assert "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", link[1])) == url
     [record] = [t for t in Document(str(path)).tables if t.rows[0].cells[0].text == "Approval"]
     assert record.rows[-1].cells[1].text == f"Published on 10 August 2026 at {url}"
+
+
+def _toc_entries(path: Path) -> tuple[str, list[tuple[int, str]]]:
+    """The TOC field's instruction and the entries of its shown result (level, text)."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    instruction, entries, inside = "", [], False
+    for paragraph in Document(str(path)).paragraphs:
+        chars = [c.get(qn("w:fldCharType")) for c in paragraph._p.iter(qn("w:fldChar"))]
+        text = "".join(t.text or "" for t in paragraph._p.iter(qn("w:instrText")))
+        if "TOC" in text:
+            instruction, inside = text.strip(), True
+        elif inside and "end" in chars:
+            break
+        elif inside:
+            entries.append((int(paragraph.style.name.split()[-1]), paragraph.text))
+    return instruction, entries
+
+
+def test_the_report_opens_with_a_cover_and_contents(examples_root: Path) -> None:
+    from docx_outline import headings, paragraphs
+
+    repo = open_repository(examples_root)
+    [draft] = documents.render(repo, CASE, "report")
+    [final] = documents.render_for_decision(repo, CASE, ["report"], "pre-publication")
+    for path, dated in ((draft, "Draft"), (final, "10 December 2026")):
+        first = paragraphs(path)[:4]
+        assert first == [PARTNERSHIP, "Local Child Safeguarding Practice Review: Child A", dated, ""], first
+        instruction, entries = _toc_entries(path)
+        assert instruction == 'TOC \\o "1-3" \\h \\z \\u'
+        assert entries == headings(path)
+        assert (2, "Episode 1: the bruise in June 2025") in entries
+    with zipfile.ZipFile(draft) as package:
+        body = package.read("word/document.xml").decode()
+    assert body.count('w:type="page"') >= 2
+    assert body.index("Contents") < body.index("About the review")
+
+
+def test_the_cover_names_the_pseudonym_when_the_title_does_not(examples_root: Path) -> None:
+    from docx_outline import paragraphs
+
+    report = examples_root / "cases" / CASE / "report.md"
+    report.write_text(report.read_text(encoding="utf-8").replace(
+        'title: "Local Child Safeguarding Practice Review: Child A"', 'title: "A review of early help"'),
+        encoding="utf-8")
+    [path] = documents.render(open_repository(examples_root), CASE, "report")
+    assert paragraphs(path)[:4] == [PARTNERSHIP, "A review of early help", "Child A", "Draft"]
+
+
+def test_the_pdf_shows_the_cover_and_contents(examples_root: Path) -> None:
+    _needs_pdf_tools()
+    if not shutil.which("pdftotext"):
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext must be installed in CI")
+        pytest.skip("pdftotext not installed")
+    result = run(examples_root, "render", CASE, "report", "--pdf")
+    assert result.exit_code == 0, result.output
+    pdf = examples_root / "drafts" / CASE / f"{CASE}-review-report.pdf"
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    assert "Local Child Safeguarding Practice Review: Child A" in " ".join(pages[0].split())
+    assert "Draft" in pages[0] and "About the review" not in pages[0]
+    contents = pages[1].splitlines()
+    assert "Contents" in contents
+    for heading in ("About the review", "Episode 1: the bruise in June 2025", "Approval and publication"):
+        assert heading in [line.strip() for line in contents], pages[1]
