@@ -41,11 +41,16 @@ REPORT_SECTIONS: dict[str, str] = {
     "findings": "Findings",
 }
 
+#: Sections of report.md the report places when they are written, by variable.
+OPTIONAL_REPORT_SECTIONS: dict[str, str] = {
+    "executive_summary": "Executive summary",
+}
+
 #: The report template's own headings (Heading 1), in order, with the names of the
 #: Markdown sections placed among them: what the report's contents list. The shipped
 #: template (lcspr/templates_build.py) has these; a test keeps the two in step.
 REPORT_OUTLINE: tuple[str, ...] = (
-    "About the review", "Terms of reference", "Reviewer and panel", "Background", "=background",
+    "?executive_summary", "About the review", "Terms of reference", "Reviewer and panel", "Background", "=background",
     "Multi-agency chronology", "Key practice episodes", "=key_practice_episodes", "Findings", "=findings",
     "=further_sections", "Recommendations", "Approval and publication",
 )
@@ -280,6 +285,9 @@ def _report(config: Config, case: Case) -> Fields:
         ],
         "practitioner_events": _practitioner_events(case.data),
         **{name: Markdown(text, source=md.display) for name, text in sections.items()},
+        # An optional section not written is empty text: `{%p if report.executive_summary %}`.
+        **{name: Markdown(sections[name], source=md.display) if name in sections else ""
+           for name in OPTIONAL_REPORT_SECTIONS},
         "further_sections": [
             Fields("report.further_sections[]", {"title": title, "body": Markdown(text, source=md.display)})
             for title, text in further
@@ -316,6 +324,10 @@ def _contents(sections: dict[str, str], further: list[tuple[str, str]]) -> list[
             for title, text in further:
                 entries.append((1, _plain(title)))
                 entries.extend(_inner_headings(text))
+        elif item.startswith("?"):  # an optional section, under its own heading when written
+            if sections.get(item[1:]):
+                entries.append((1, OPTIONAL_REPORT_SECTIONS[item[1:]]))
+                entries.extend(_inner_headings(sections[item[1:]]))
         elif item.startswith("="):
             entries.extend(_inner_headings(sections[item[1:]]))
         else:
@@ -361,8 +373,8 @@ def merged_chronology(config: Config, case: Case) -> tuple[list[Fields], list[st
 
 
 def report_sections(md: MarkdownFile) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """report.md's body split at its `## ` headings: the sections of REPORT_SECTIONS by
-    variable name, and any others as (heading, text) in the order written. A leading
+    """report.md's body split at its `## ` headings: the sections of REPORT_SECTIONS (and
+    of OPTIONAL_REPORT_SECTIONS, when written) by variable name, and any others as (heading, text) in the order written. A leading
     `# ` title is dropped (the report's title is in the frontmatter). Raises
     RenderError for a missing, repeated or empty section, or text before the first
     `## ` heading, so no part of the report is silently left out."""
@@ -372,7 +384,7 @@ def report_sections(md: MarkdownFile) -> tuple[dict[str, str], list[tuple[str, s
             f"{md.display}: text before the first `## ` heading would be left out of the report; "
             "move it under `## Background` (or another `## ` heading)."
         )
-    wanted = {title.casefold(): name for name, title in REPORT_SECTIONS.items()}
+    wanted = {title.casefold(): name for name, title in {**REPORT_SECTIONS, **OPTIONAL_REPORT_SECTIONS}.items()}
     found: dict[str, str] = {}
     further: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -385,6 +397,11 @@ def report_sections(md: MarkdownFile) -> tuple[dict[str, str], list[tuple[str, s
             found[wanted[key]] = text
         else:
             further.append((title, text))
+    for name, title in OPTIONAL_REPORT_SECTIONS.items():
+        if name in found and not found[name].strip():
+            raise RenderError(
+                f"{md.display}: the section `## {title}` is empty; write it, or remove the heading, then render again."
+            )
     for name, title in REPORT_SECTIONS.items():
         if name not in found:
             raise RenderError(f"{md.display}: has no `## {title}` section; add it, then render again.")

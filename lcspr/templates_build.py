@@ -141,6 +141,11 @@ def _response(doc: "DocumentObject") -> None:
 def _report(doc: "DocumentObject") -> None:
     _cover(doc)
     _contents(doc)
+    # report.md's `## Executive summary`, first after the contents; nothing without one.
+    _tag(doc, "{%p if report.executive_summary %}")
+    doc.add_heading("Executive summary", level=1)
+    _markdown(doc, "report.executive_summary")
+    _tag(doc, "{%p endif %}")
     doc.add_heading("About the review", level=1)
     _fields(doc, [
         ("Case ID", "{{ case_id }}"),

@@ -268,3 +268,35 @@ def test_the_pdf_shows_the_cover_and_contents(examples_root: Path) -> None:
     assert "Contents" in contents
     for heading in ("About the review", "Episode 1: the bruise in June 2025", "Approval and publication"):
         assert heading in [line.strip() for line in contents], pages[1]
+
+
+def test_an_executive_summary_comes_first_after_the_contents(examples_root: Path) -> None:
+    from docx_outline import headings, paragraphs
+
+    report = examples_root / "cases" / CASE / "report.md"
+    text = report.read_text(encoding="utf-8")
+    # Written last in the file, it still comes first in the report.
+    report.write_text(text + "\n## Executive summary\n\nThree agencies each held *part* of the picture.\n\n"
+                      "### What must change\n\nClosure needs every agency's view.\n", encoding="utf-8")
+    [path] = documents.render(open_repository(examples_root), CASE, "report")
+    assert headings(path)[:3] == [(1, "Executive summary"), (2, "What must change"), (1, "About the review")]
+    assert _toc_entries(path)[1] == headings(path)
+    body = paragraphs(path)
+    about = max(i for i, text in enumerate(body) if text == "About the review")  # the heading, not the contents entry
+    assert body.index("Contents") < body.index("Three agencies each held part of the picture.") < about
+
+
+def test_without_an_executive_summary_there_is_no_such_heading(examples_root: Path) -> None:
+    [path] = documents.render(open_repository(examples_root), CASE, "report")
+    with zipfile.ZipFile(path) as package:
+        assert "Executive summary" not in package.read("word/document.xml").decode()
+
+
+def test_an_empty_executive_summary_is_refused(examples_root: Path) -> None:
+    from lcspr.errors import RenderError
+
+    report = examples_root / "cases" / CASE / "report.md"
+    report.write_text(report.read_text(encoding="utf-8").replace("## Background", "## Executive summary\n\n## Background"),
+                      encoding="utf-8")
+    with pytest.raises(RenderError, match="`## Executive summary` is empty"):
+        documents.render(open_repository(examples_root), CASE, "report")
