@@ -20,7 +20,8 @@ it falls back as follows:
 - `List Continue N` (a second paragraph in a list item) -> `Normal`, indented by level.
 - `Quote` -> `Intense Quote` -> `Normal`, indented.
 - `HTML Preformatted` (code blocks) -> `Normal`; code is always in a monospace font.
-- `Table Grid` -> the template's default table style.
+- `Shaded Header Table` (lcspr's templates: a shaded, bold header row, the look of the
+  form's own list tables) -> `Table Grid` -> the template's default table style.
 - `Hyperlink` (character style) -> blue, underlined text.
 
 docxtpl, python-docx and markdown-it-py are imported inside the functions, because the
@@ -53,6 +54,9 @@ if TYPE_CHECKING:
 
 MONOSPACE_FONT = "Courier New"
 """Font of inline code and code blocks."""
+
+TABLE_STYLE = "Shaded Header Table"
+"""The table style of Markdown tables, when the template has it (lcspr.templates_build makes it)."""
 
 HYPERLINK_COLOUR = "0563C1"
 """Word's own hyperlink blue, used when the template has no `Hyperlink` style."""
@@ -338,7 +342,7 @@ class _Writer:
         rows = [row for section in node.children for row in section.children]
         columns = max(len(row.children) for row in rows)
         table = self._doc.add_table(rows=0, cols=columns)
-        style = self._style(_TABLE, "Table Grid")
+        style = self._style(_TABLE, TABLE_STYLE, "Table Grid")
         if style is not None:
             table.style = style
         if self._text_width:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 import zipfile
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,6 +41,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from lcspr.docx_properties import set_properties
+from lcspr.markdown_docx import TABLE_STYLE
 
 if TYPE_CHECKING:  # pragma: no cover
     from docx.document import Document as DocumentObject
@@ -292,6 +294,7 @@ def _page_and_styles(doc: "DocumentObject") -> None:
     for name in ("Heading 1", "Heading 2", "Heading 3", "Title"):
         doc.styles[name].font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
     doc.styles["Normal"].paragraph_format.space_after = Pt(6)
+    _table_style(doc)
     for level, name in enumerate(_TOC_STYLES):
         toc = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         toc.base_style = doc.styles["Normal"]
@@ -305,6 +308,34 @@ def _page_and_styles(doc: "DocumentObject") -> None:
         stops = doc.styles[name].paragraph_format.tab_stops
         stops.clear_all()
         stops.add_tab_stop(_TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+
+
+def _table_style(doc: "DocumentObject") -> None:
+    """TABLE_STYLE: Table Grid's borders and a shaded, bold header row that repeats on
+    each page, the look of the list tables; Markdown tables in a case file's text use
+    it (lcspr.markdown_docx), and so do the list tables."""
+    style = doc.styles.add_style(TABLE_STYLE, WD_STYLE_TYPE.TABLE)
+    grid = doc.styles["Table Grid"]
+    style.base_style = grid
+    style.priority = 59
+    # Table Grid's borders copied, not only inherited, for readers that skip basedOn.
+    style.element.append(deepcopy(grid.element.find(qn("w:tblPr"))))
+    header = OxmlElement("w:tblStylePr")
+    header.set(qn("w:type"), "firstRow")
+    rpr = OxmlElement("w:rPr")
+    rpr.append(OxmlElement("w:b"))
+    header.append(rpr)
+    trpr = OxmlElement("w:trPr")
+    trpr.append(OxmlElement("w:tblHeader"))
+    header.append(trpr)
+    tcpr = OxmlElement("w:tcPr")
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), _LABEL_SHADING)
+    tcpr.append(shading)
+    header.append(tcpr)
+    style.element.append(header)
 
 
 def _set_font(style_element: object, name: str) -> None:
@@ -408,7 +439,7 @@ def _rows(doc: "DocumentObject", headers: list[str], loop: str, cells: list[str]
     `empty` None, the caller leaves the table out instead). No row splits across a
     page, and a first column headed Date never wraps."""
     table = doc.add_table(rows=0, cols=len(headers))
-    table.style = doc.styles["Table Grid"]
+    table.style = doc.styles[TABLE_STYLE]
     head = table.add_row()
     for cell, text in zip(head.cells, headers):
         _text(cell, text, bold=True)

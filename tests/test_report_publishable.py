@@ -300,3 +300,39 @@ def test_an_empty_executive_summary_is_refused(examples_root: Path) -> None:
                       encoding="utf-8")
     with pytest.raises(RenderError, match="`## Executive summary` is empty"):
         documents.render(open_repository(examples_root), CASE, "report")
+
+
+def test_markdown_tables_use_the_style_of_the_generated_tables(examples_root: Path) -> None:
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    from lcspr.markdown_docx import TABLE_STYLE
+
+    [path] = documents.render(open_repository(examples_root), CASE, "report")
+    doc = Document(str(path))
+    style = doc.styles[TABLE_STYLE]
+    header = style.element.find(qn("w:tblStylePr"))
+    assert header is not None and header.get(qn("w:type")) == "firstRow"
+    assert header.find(f"{qn('w:rPr')}/{qn('w:b')}") is not None
+    assert header.find(f"{qn('w:tcPr')}/{qn('w:shd')}").get(qn("w:fill")) == "E7E6E6"
+    by_header = {tuple(c.text for c in t.rows[0].cells): t for t in doc.tables}
+    markdown = by_header[("Agency", "Contacts", "Referrals made")]
+    chronology = by_header[("Date", "Agency", "Event", "Significance")]
+    assert markdown.style.name == chronology.style.name == TABLE_STYLE
+    look = markdown._tbl.tblPr.find(qn("w:tblLook"))
+    assert look is None or look.get(qn("w:firstRow")) in ("1", "true") or look.get(qn("w:val")) == "04A0"
+
+
+def test_markdown_tables_fall_back_to_table_grid_without_the_style(tmp_path: Path) -> None:
+    from docx import Document
+    from docxtpl import DocxTemplate
+
+    from lcspr.markdown_docx import TABLE_STYLE, markdown_to_subdoc
+    from lcspr.resources import resource_dir
+
+    table = "| a | b |\n|---|---|\n| 1 | 2 |\n"
+    shipped = DocxTemplate(resource_dir("templates") / "review-report.docx")
+    assert markdown_to_subdoc(shipped, table).tables[0].style.name == TABLE_STYLE
+    Document().save(str(tmp_path / "plain.docx"))  # python-docx's own: Table Grid, not lcspr's style
+    plain = DocxTemplate(tmp_path / "plain.docx")
+    assert markdown_to_subdoc(plain, table).tables[0].style.name == "Table Grid"
