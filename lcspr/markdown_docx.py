@@ -351,6 +351,7 @@ class _Writer:
         # python-docx's add_row sets each cell's width through slow setters.
         empty = table.add_row()._tr
         table._tbl.remove(empty)
+        _keep_whole(empty)  # no row splits across a page, as in the generated tables
         for row in rows:
             header = row.parent is not None and row.parent.type == "thead"
             added = _Row(deepcopy(empty), table)
@@ -596,6 +597,13 @@ def _set_column_widths(table: Table, width: int) -> None:
 
     for column in table.columns:
         column.width = Emu(width)
+
+
+def _keep_whole(tr: _Element) -> None:
+    """Mark a table row (`w:tr`) as never split across pages."""
+    from docx.oxml import OxmlElement
+
+    tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
 def _repeat_as_header(row: _Row) -> None:

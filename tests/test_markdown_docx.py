@@ -397,7 +397,9 @@ def test_every_cell_of_a_long_table_takes_its_column_width(template: Path) -> No
     widths = {column.width for column in table.columns}
     assert len(widths) == 1 and None not in widths
     assert {cell.width for row in table.rows for cell in row.cells} == widths
-    assert [row._tr.trPr is not None for row in table.rows[:2]] == [True, False]  # only the header repeats
+    # Only the header repeats on each page; no row splits across a page.
+    assert [row._tr.trPr.find(f"{W}tblHeader") is not None for row in table.rows[:2]] == [True, False]
+    assert all(row._tr.trPr.find(f"{W}cantSplit") is not None for row in table.rows)
 
 
 def test_runs_keep_their_spaces_and_tabs(template: Path) -> None:

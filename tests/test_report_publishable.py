@@ -336,3 +336,20 @@ def test_markdown_tables_fall_back_to_table_grid_without_the_style(tmp_path: Pat
     Document().save(str(tmp_path / "plain.docx"))  # python-docx's own: Table Grid, not lcspr's style
     plain = DocxTemplate(tmp_path / "plain.docx")
     assert markdown_to_subdoc(plain, table).tables[0].style.name == "Table Grid"
+
+
+def test_no_row_of_a_markdown_table_splits_across_pages(tmp_path):
+    """A table written in report.md keeps each row whole, as the generated tables do."""
+    from docx import Document
+
+    from lcspr.markdown_docx import markdown_to_subdoc
+    from docxtpl import DocxTemplate
+    from lcspr.resources import resource_dir
+
+    tpl = DocxTemplate(resource_dir("templates") / "review-report.docx")
+    tpl.get_docx()
+    subdoc = markdown_to_subdoc(tpl, "| Finding | Agency |\n|---|---|\n| One | Police |\n| Two | Health |\n")
+    rows = subdoc.subdocx.element.body.findall(".//{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tr")
+    assert len(rows) == 3
+    for row in rows:
+        assert row.find(".//{http://schemas.openxmlformats.org/wordprocessingml/2006/main}cantSplit") is not None
