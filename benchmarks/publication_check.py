@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from render_report import CASE, add_table, make_records  # noqa: E402
+from render_report import CASE, _median as median_of, add_table, make_records  # noqa: E402
 
 REGISTER = f'''[["{CASE}"]]
 kind = "child"
@@ -46,12 +44,7 @@ value = "2019-03-14"
 
 def _median(repeat: int, call: Callable[[], object]) -> float:
     call()  # warm-up: imports and compiled patterns
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return median_of(repeat, call)
 
 
 def main(argv: list[str] | None = None) -> int:
