@@ -577,13 +577,19 @@ def fast_import_stream(events: list[Planned], template: Template, branch: str, p
         who = b"Secretariat (benchmark) <secretariat@example.org>" if event.change.is_decision \
             else b"Reviewer (benchmark) <reviewer@example.org>"
         stamp = b"%d +0000" % int(moment.timestamp())
-        out = [b"commit refs/heads/%s\n" % branch.encode(), b"author %s %s\n" % (who, stamp),
-               b"committer %s %s\n" % (who, stamp), b"data %d\n%s\n" % (len(message), message)]
-        if number == 0:
-            out.append(b"from %s\n" % parent.encode())
-        for path, data in files.items():
-            out.append(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
-        yield b"".join(out)
+        yield fast_import_commit(branch, who, stamp, message, files, parent if number == 0 else None)
+
+
+def fast_import_commit(branch: str, who: bytes, stamp: bytes, message: bytes, files: dict[str, bytes],
+                       parent: str | None = None) -> bytes:
+    """One commit of a `git fast-import` stream: its files inline, on `parent` when given."""
+    out = [b"commit refs/heads/%s\n" % branch.encode(), b"author %s %s\n" % (who, stamp),
+           b"committer %s %s\n" % (who, stamp), b"data %d\n%s\n" % (len(message), message)]
+    if parent:
+        out.append(b"from %s\n" % parent.encode())
+    for path, data in files.items():
+        out.append(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
+    return b"".join(out)
 
 
 def _marked(docx: bytes, note: str) -> bytes:

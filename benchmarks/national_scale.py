@@ -215,6 +215,8 @@ def case_ids(count: int) -> list[tuple[str, str]]:
 def import_stream(cases: list[tuple[str, str]], templates: dict[str, dict[str, str]], branch: str,
                   parent: str, moment: datetime) -> Iterator[bytes]:
     """One `git fast-import` commit per case, as `lcspr import` records it."""
+    from audit_history import fast_import_commit
+
     from lcspr import trail
 
     stamp = b"%d +0000" % int(moment.timestamp())
@@ -228,13 +230,7 @@ def import_stream(cases: list[tuple[str, str]], templates: dict[str, dict[str, s
             action=trail.IMPORT, case=case_id, target=status, recorded_at=recorded,
             subject=f"{case_id}: import case at {status}", reason="Brought over from the previous case system.",
         ).message().encode("utf-8")
-        out = [b"commit refs/heads/%s\n" % branch.encode(), b"author %s %s\n" % (who, stamp),
-               b"committer %s %s\n" % (who, stamp), b"data %d\n%s\n" % (len(message), message)]
-        if number == 0:
-            out.append(b"from %s\n" % parent.encode())
-        for path, data in files.items():
-            out.append(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
-        yield b"".join(out)
+        yield fast_import_commit(branch, who, stamp, message, files, parent if number == 0 else None)
 
 
 def _status(text: str) -> str:
