@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lcspr.records import Case
+from lcspr.trail import field_value
 from lcspr.repository import Repository
 
 Rule = Callable[[Repository, Case, dict[str, Any]], list[str]]
@@ -33,12 +34,7 @@ def rule(name: str, description: str, reads: tuple[str, ...] = ()) -> Callable[[
 
 def get(data: dict[str, Any], dotted: str) -> Any:
     """The value at a dotted path (`workshop.lead.role`), or None."""
-    value: Any = data
-    for part in dotted.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
+    return field_value(data, dotted)
 
 
 def is_set(value: Any) -> bool:
