@@ -12,12 +12,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from lcspr import __version__
 from lcspr.errors import LcsprError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lcspr.repository import Repository
 
 
 class _Group(click.Group):
@@ -58,7 +61,7 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-def _repo(ctx: click.Context, check: bool = True):  # -> Repository
+def _repo(ctx: click.Context, check: bool = True) -> Repository:
     from lcspr.repository import open_repository
 
     return open_repository(ctx.obj.get("repo"), check=check)
@@ -285,7 +288,7 @@ def next_states(ctx: click.Context, case_id: str, fmt: str) -> None:
                        f"(see now: lcspr check-publication {case_id})")
 
 
-def _print_entries(entries: list, fmt: str, with_case: bool) -> None:
+def _print_entries(entries: list[Any], fmt: str, with_case: bool) -> None:
     from lcspr.history import as_dict
 
     if fmt == "json":

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcspr import rules
 from lcspr.calendar import WorkingCalendar, add_months, parse_iso_date
 from lcspr.config import Config
 from lcspr.errors import InvalidDate
 from lcspr.records import Case
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lcspr.repository import Repository
+    from lcspr.workflow import Workflow
 
 ON_HOLD = "on-hold"
 
@@ -74,7 +78,7 @@ def _from_field(config: Config, spec: dict[str, Any]) -> str:
     return str(source)
 
 
-def open_deadlines(config: Config, workflow: Any, case: Case, data: dict[str, Any] | None = None,
+def open_deadlines(config: Config, workflow: Workflow, case: Case, data: dict[str, Any] | None = None,
                    status: str | None = None, today: date | None = None) -> list[Due]:
     """The deadlines open for `case` (its data and status may be given as they would be
     after a decision), soonest first."""
@@ -129,12 +133,12 @@ def _done(spec: dict[str, Any], case: Case, data: dict[str, Any], agency: str) -
     return rules.is_set(rules.get(data, field))
 
 
-def needed_kinds(workflow: Any) -> set[str]:
+def needed_kinds(workflow: Workflow) -> set[str]:
     """The case files the deadlines read: case.md, and whatever file a `done` names."""
     return {"case"} | {str(spec["done"]).rpartition(":")[0] for spec in workflow.deadlines} - {""}
 
 
-def all_due(repo: Any, today: date | None = None, within: int | None = None) -> list[Due]:
+def all_due(repo: Repository, today: date | None = None, within: int | None = None) -> list[Due]:
     """Every open deadline of every case, most urgent first; `within` keeps those
     due within that many working days (overdue and delayed ones always show)."""
     from lcspr import records
@@ -157,6 +161,6 @@ def all_due(repo: Any, today: date | None = None, within: int | None = None) -> 
 
 def changes(before: list[Due], after: list[Due]) -> tuple[list[Due], list[Due]]:
     """(started, stopped) deadlines between two sets of open deadlines."""
-    key = lambda d: (d.deadline, d.agency)  # noqa: E731
-    old, new = {key(d): d for d in before}, {key(d): d for d in after}
+    old = {(d.deadline, d.agency): d for d in before}
+    new = {(d.deadline, d.agency): d for d in after}
     return [d for k, d in new.items() if k not in old], [d for k, d in old.items() if k not in new]

@@ -189,7 +189,7 @@ def _check(repo: Repository, case: Case, req: Requirement, data: dict[str, Any],
             if checked is None:
                 return found
             checked[key] = found
-        return checked[key]
+        return list(checked[key])
     assert req.field is not None
     kind, _, dotted = req.field.rpartition(":")
     if kind:

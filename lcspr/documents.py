@@ -423,7 +423,7 @@ def environment() -> "Environment":
     class _Missing(StrictUndefined):
         # StrictUndefined says "'dict object' has no attribute 'x'"; name the path instead.
         @property
-        def _undefined_message(self) -> str:  # type: ignore[override]
+        def _undefined_message(self) -> str:
             if self._undefined_hint:  # the sandbox's refusal, which says what was refused
                 return self._undefined_hint
             owner = getattr(self._undefined_obj, "path", None)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -81,7 +81,7 @@ def set_properties(
         "last_modified_by": partnership, "revision": "1", "created": stamp, "modified": stamp,
         "category": category, "identifier": "", "content_status": "", "version": "", "language": "en-GB",
     }
-    root = _part(document, CORE_PART).element  # type: ignore[attr-defined]
+    root = _part(document, CORE_PART).element
     for child in list(root):
         root.remove(child)
     for tag, name in CORE_NAMES.items():
@@ -96,7 +96,7 @@ def set_properties(
 
 def core_properties(document: "Document") -> dict[str, str]:
     """The core properties as text, by python-docx's names (author, last_modified_by, ...)."""
-    root = _part(document, CORE_PART).element  # type: ignore[attr-defined]
+    root = _part(document, CORE_PART).element
     return {CORE_NAMES.get(e.tag, e.tag): (e.text or "") for e in root}
 
 
@@ -157,7 +157,7 @@ def _set_app_properties(document: "Document", values: dict[str, str], remove: tu
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _part(document: "Document", partname: str, create: bool = True):  # -> Part | None
+def _part(document: "Document", partname: str, create: bool = True) -> Any:  # a Part, or None
     if create and partname == CORE_PART:
         document.core_properties  # python-docx adds a core properties part when a file has none
     for part in document.part.package.iter_parts():

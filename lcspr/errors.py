@@ -63,7 +63,7 @@ class InvalidDate(LcsprError):
 class ValidationFailed(LcsprError):
     """A case (or a file lcspr was about to write) does not validate."""
 
-    def __init__(self, message: str, problems: list | None = None) -> None:
+    def __init__(self, message: str, problems: Iterable[object] | None = None) -> None:
         super().__init__(message)
         self.problems = list(problems or [])
 

@@ -42,7 +42,7 @@ def case_rows(repo: Repository, status: str | None = None, level: str | None = N
     return rows
 
 
-def _describe(due: list) -> str:
+def _describe(due: list[Any]) -> str:
     """The most urgent open deadline in a few words: `2026-12-01 notification (overdue)`."""
     if not due:
         return ""

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from copy import deepcopy
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from lcspr.errors import RenderError
 
@@ -273,7 +273,7 @@ class _Writer:
         paragraph = self._doc.add_paragraph(style=style)
         if style is None:
             _indent(paragraph, place.list_depth + 1)
-        return paragraph
+        return cast("Paragraph", paragraph)
 
     def _blockquote(self, node: SyntaxTreeNode, place: _Place) -> None:
         self.blocks(node.children, replace(place, quoted=True))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 from lcspr import mdfile, paths
@@ -35,7 +36,7 @@ class Case:
     files: dict[str, MarkdownFile] = field(default_factory=dict)
 
     @property
-    def data(self) -> dict:
+    def data(self) -> dict[str, Any]:
         case = self.files.get("case")
         return case.data if case else {}
 

@@ -29,7 +29,7 @@ from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, cast
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -429,7 +429,7 @@ def _fields(doc: "DocumentObject", rows: list[tuple[str, str]]) -> "Table":
         _shade(cells[0])
         _text(cells[1], value)
     _widths(table, [Cm(6), Cm(11)])
-    return table
+    return cast("Table", table)
 
 
 def _rows(doc: "DocumentObject", headers: list[str], loop: str, cells: list[str],
@@ -460,7 +460,7 @@ def _rows(doc: "DocumentObject", headers: list[str], loop: str, cells: list[str]
     _widths(table, widths)
     for row in table.rows:
         _keep_whole(row)
-    return table
+    return cast("Table", table)
 
 
 def _keep_whole(row: object) -> None:

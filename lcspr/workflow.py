@@ -15,6 +15,7 @@ from typing import Any
 
 from lcspr import mdfile
 from lcspr.errors import WorkflowError
+from lcspr.mdfile import Path_
 
 DEFAULT_WORKFLOW = Path(__file__).resolve().parent / "workflow.yaml"
 ANY_STATE = "*"
@@ -151,7 +152,7 @@ def load(path: Path | None = None, display: str | None = None, validate: bool = 
     )
 
 
-def _check(data: Any, lines: dict, display: str) -> None:
+def _check(data: Any, lines: dict[Path_, int], display: str) -> None:
     from lcspr import schemas
 
     problems = [
@@ -186,7 +187,7 @@ def _check(data: Any, lines: dict, display: str) -> None:
         raise WorkflowError("the workflow is not valid:\n" + "\n".join(problems))
 
 
-def _unknown_rules(data: dict, lines: dict, display: str) -> list[str]:
+def _unknown_rules(data: dict[str, Any], lines: dict[Path_, int], display: str) -> list[str]:
     """A `rule:` the code does not know would refuse every decision that needs it: say so now."""
     from lcspr.rules import RULES
     from lcspr.schemas import dotted
@@ -204,7 +205,7 @@ def _unknown_rules(data: dict, lines: dict, display: str) -> list[str]:
     return problems
 
 
-def _line(lines: dict, where: tuple) -> int:
+def _line(lines: dict[Path_, int], where: Path_) -> int:
     where = tuple(where)
     while where and where not in lines:
         where = where[:-1]

@@ -8,9 +8,13 @@ import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner, Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lcspr.repository import Repository
 
 PROJECT = Path(__file__).resolve().parent.parent
 EXAMPLES = PROJECT / "cases"
@@ -87,14 +91,14 @@ def commit_import(root: Path, case_id: str) -> str:
 
 
 @pytest.fixture
-def repo(records_root: Path):
+def repo(records_root: Path) -> Repository:
     from lcspr.repository import open_repository
 
     return open_repository(records_root)
 
 
 @pytest.fixture
-def examples(examples_root: Path):
+def examples(examples_root: Path) -> Repository:
     from lcspr.repository import open_repository
 
     return open_repository(examples_root)
@@ -115,12 +119,12 @@ class _FixedDate(date):
     """A date whose today() is FIXED_TODAY."""
 
     @classmethod
-    def today(cls) -> date:
-        return FIXED_TODAY
+    def today(cls) -> _FixedDate:
+        return cls(FIXED_TODAY.year, FIXED_TODAY.month, FIXED_TODAY.day)
 
 
 @pytest.fixture
-def fixed_today(monkeypatch: pytest.MonkeyPatch):
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> date:
     """`lcspr new-case` takes today as the default --received and refuses later
     dates: fix today at FIXED_TODAY so tests do not depend on the clock."""
     from lcspr import corrections, deadlines, decisions, intake, schemas

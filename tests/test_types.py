@@ -1,4 +1,4 @@
-"""The package is typed (py.typed): mypy must find nothing."""
+"""The package is typed (py.typed): `mypy --strict` (pyproject.toml) must find nothing in lcspr/ or the tests' helpers."""
 
 from __future__ import annotations
 
