@@ -163,12 +163,22 @@ def _ask(interactive: bool, prompt: str, option: str) -> str:
 @cli.command()
 @click.argument("case_ids", nargs=-1, metavar="[ID]...")
 @click.option("--no-cache", is_flag=True, help="Check every case again, ignoring the results kept from the last run.")
+@click.option("--files", "as_files", is_flag=True,
+              help="The arguments are file paths (as pre-commit passes them): check the cases they belong to.")
 @click.pass_context
-def validate(ctx: click.Context, case_ids: tuple[str, ...], no_cache: bool) -> None:
+def validate(ctx: click.Context, case_ids: tuple[str, ...], no_cache: bool, as_files: bool) -> None:
     """Check every case (or those named): schemas, IDs, agencies, line by line."""
+    from lcspr.validation import cases_of_files
     from lcspr.validation import validate as validate_cases
 
-    report = validate_cases(_repo(ctx), list(case_ids), cache=not no_cache)
+    repo = _repo(ctx)
+    ids: list[str] | None = list(case_ids)
+    if as_files:
+        ids = cases_of_files(repo, list(case_ids))
+        if ids == []:
+            click.echo("No case files among the files given: nothing to check.")
+            return
+    report = validate_cases(repo, ids, cache=not no_cache)
     for problem in report.problems:
         click.echo(str(problem))
     click.echo(report.summary())
@@ -557,6 +567,60 @@ def identities_check(ctx: click.Context, case_id: str, fmt: str) -> None:
     """Check case ID's texts against the register (as `lcspr check-publication ID`)."""
     _check_case(ctx, case_id, (), fmt)
 
+
+
+# --- working together: hooks, the shared remote -----------------------------------
+
+
+@cli.group()
+def hooks() -> None:
+    """Git hooks: validate before each commit in a clone; guard the shared repository on a server."""
+
+
+@hooks.command("install")
+@click.option("--server", "server", type=click.Path(file_okay=False, path_type=Path), metavar="BARE_REPO",
+              help="Install the pre-receive gate into this bare repository instead (the shared remote).")
+@click.option("--force", is_flag=True, help="Replace a hook of the same name that lcspr did not write.")
+@click.pass_context
+def hooks_install(ctx: click.Context, server: Path | None, force: bool) -> None:
+    """Install the pre-commit hook into this clone (or, with --server, the gate into a bare repository)."""
+    from lcspr import hooks as git_hooks
+
+    if server is not None:
+        path = git_hooks.install_server(server, force)
+        click.echo(f"Installed the lcspr gate: {path}")
+        click.echo("Pushes to the main branch that rewrite it, break the record or leave a case invalid are refused.")
+        return
+    path = git_hooks.install(_repo(ctx, check=False).root, git_hooks.PRE_COMMIT, force)
+    click.echo(f"Installed {path}: each commit's cases are validated first (git commit --no-verify skips it).")
+
+
+@hooks.command("run")
+@click.argument("hook", type=click.Choice(["pre-commit", "pre-receive"]))
+@click.pass_context
+def hooks_run(ctx: click.Context, hook: str) -> None:
+    """What an installed hook runs (Git calls it; you need not)."""
+    from lcspr import hooks as git_hooks
+
+    if hook == git_hooks.PRE_RECEIVE:
+        from lcspr import gate
+
+        bare = Path(os.environ.get("GIT_DIR") or ".")
+        verdict = gate.check_push(bare, gate.parse_updates(sys.stdin.read()))
+        if not verdict.ok:
+            click.echo(gate.refusal_text(verdict, gate.main_branch(bare).removeprefix("refs/heads/")), err=True)
+            sys.exit(1)
+        return
+    result = git_hooks.pre_commit(ctx.obj.get("repo"))
+    for problem in result.problems:
+        click.echo(problem, err=True)
+    for name in result.unstaged:
+        click.echo(f"lcspr: note: {name} has changes not in this commit; the check read the file as it is now.",
+                   err=True)
+    if result.problems:
+        click.echo(f"lcspr: {result.summary} The commit was not made: fix the files above and commit again.",
+                   err=True)
+        sys.exit(1)
 
 
 def main() -> None:

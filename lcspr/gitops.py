@@ -33,6 +33,7 @@ _REDIRECTING = (
     "GIT_COMMON_DIR",
     "GIT_NAMESPACE",
     "GIT_PREFIX",
+    "GIT_QUARANTINE_PATH",  # set for a server's pre-receive hook: it forbids ref updates anywhere
 )
 
 LOCK_WAIT_SECONDS = 10.0

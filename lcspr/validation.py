@@ -209,6 +209,31 @@ def validate(repo: Repository, case_ids: list[str] | None = None, cache: bool = 
     return Report(ids, problems)
 
 
+def cases_of_files(repo: Repository, files: list[str], base: Path | None = None) -> list[str] | None:
+    """The cases the files (paths relative to `base`, default the current folder)
+    belong to, each once, in order; None when a file every case depends on
+    (lcspr.toml, the workflow) is among them, so every case
+    must be checked. Files outside any case folder, and cases whose folder is gone
+    (a case deleted), are left out."""
+    root = repo.root.resolve()
+    shared = [root / "lcspr.toml"]
+    if repo.config.workflow_file is not None:
+        shared.append(repo.config.workflow_file.resolve())
+    cases = repo.config.cases_dir.resolve()
+    found: list[str] = []
+    for name in files:
+        path = Path(name)
+        path = (path if path.is_absolute() else (base or Path.cwd()) / path).resolve()
+        if path in shared:
+            return None
+        if not path.is_relative_to(cases) or path == cases:
+            continue
+        case_id = path.relative_to(cases).parts[0]
+        if case_id not in found and not case_id.startswith(".") and (cases / case_id).is_dir():
+            found.append(case_id)
+    return found
+
+
 def _cache(repo: Repository) -> tuple[Any, dict[str, Any]] | None:
     """The results cache and every case's key, or None outside a Git work tree's root."""
     from lcspr import results_cache
