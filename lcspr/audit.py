@@ -77,6 +77,18 @@ class AuditReport:
     def ok(self) -> bool:
         return not (self.findings if self.strict else self.open)
 
+    def summary(self) -> str:
+        """`Audited N commit(s), M decision(s): <verdict>.`, the last line of `lcspr audit`."""
+        corrected = len(self.findings) - len(self.open)
+        if not self.findings:
+            verdict = "the trail is whole"
+        elif not self.open:
+            verdict = f"the trail is whole, with {corrected} corrected finding(s)"
+        else:
+            verdict = (f"{len(self.open)} open finding(s), {corrected} corrected" if corrected
+                       else f"{len(self.findings)} finding(s)")
+        return f"Audited {self.commits} commit(s), {self.decisions} decision(s): {verdict}."
+
     def as_dict(self) -> dict[str, Any]:
         return {"commits": self.commits, "decisions": self.decisions, "ok": self.ok, "strict": self.strict,
                 "open": len(self.open), "corrected": len(self.findings) - len(self.open),

@@ -364,15 +364,7 @@ def audit(ctx: click.Context, strict: bool, full: bool, fmt: str) -> None:
     else:
         for finding in report.findings:
             click.echo(str(finding))
-        corrected = len(report.findings) - len(report.open)
-        if not report.findings:
-            verdict = "the trail is whole"
-        elif not report.open:
-            verdict = f"the trail is whole, with {corrected} corrected finding(s)"
-        else:
-            verdict = (f"{len(report.open)} open finding(s), {corrected} corrected" if corrected
-                       else f"{len(report.findings)} finding(s)")
-        click.echo(f"Audited {report.commits} commit(s), {report.decisions} decision(s): {verdict}.")
+        click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
 
