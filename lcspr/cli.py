@@ -436,6 +436,23 @@ def due(ctx: click.Context, on: str | None, within: int | None, fmt: str) -> Non
 
 
 @cli.command()
+@click.argument("out", metavar="OUT", type=click.Path(path_type=Path))
+@click.option("--on", "on", help="Count deadlines as if today were DATE, YYYY-MM-DD (default: today).")
+@click.pass_context
+def site(ctx: click.Context, out: Path, on: str | None) -> None:
+    """Write the Board's dashboard into folder OUT: static HTML pages (register, deadlines,
+    figures, audit, each case's decisions) that open from a shared drive, with no server."""
+    from lcspr.calendar import parse_iso_date
+    from lcspr.site import build
+
+    today = parse_iso_date(on, "--on") if on else None
+    written = build(_repo(ctx), out, today)
+    click.echo(f"Wrote {written.pages} page(s) for {written.cases} case(s) into {written.folder}; "
+               f"open {written.folder / 'index.html'}. It is OFFICIAL-SENSITIVE: keep it within the partnership.")
+    click.echo(written.verdict.summary)
+
+
+@cli.command()
 @click.argument("case_id", metavar="ID")
 @click.argument("kind", type=click.Choice(["referral", "response", "report"]))
 @click.option("--agency", help="With response: only this agency's form (default: every agency's).")
