@@ -12,6 +12,7 @@ answer findings of earlier commits; an answered finding is still listed.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -322,6 +323,8 @@ class _Auditor:
             if outside:
                 self.add(commit, record.case, "trailers-disagree", f"a decision on {record.case} also changes "
                          f"{', '.join(outside)}; a decision commit holds only its case's folder")
+        if record.action == trail.RECEIVE:
+            self._receipt(commit)
         self._sent_documents(commit)
         moves = self._case_changes(commit)
         if record.is_decision and len(moves) > 1:
@@ -368,6 +371,26 @@ class _Auditor:
                 self.add(commit, record.case, "time-order", f"{trail.RECORDED_AT} {recorded} is earlier than its parent's ({before[0]})")
                 return
         self.latest[commit.sha] = (recorded, commit.sha, record.case)
+
+    def _receipt(self, commit: Commit) -> None:
+        """A receipt (`lcspr receive`) holds its agency's response and the form as received,
+        whose SHA-256 is the one its trailer says, and nothing else."""
+        record = commit.record
+        folder = f"cases/{record.case}/{RESPONSES_DIR}/{record.agency}"
+        outside = [p for p in commit.paths if p not in (f"{folder}.md", f"{folder}.docx")]
+        if outside:
+            self.add(commit, record.case, "trailers-disagree", f"a receipt of {record.agency}'s form also changes "
+                     f"{', '.join(outside[:3])}; a receipt holds only responses/{record.agency}.md and .docx")
+        name, _, digest = record.received.partition(" sha256:")
+        kept = next((c for c in commit.changes if c.case_id == record.case and c.name == name and c.after != NULL),
+                    None)
+        blob = self.reader.read(kept.after) if kept else None
+        if blob is None:
+            self.add(commit, record.case, "trailers-disagree", f"{trail.RECEIVED} {record.received}, but the commit "
+                     "does not hold that file")
+        elif hashlib.sha256(blob[1]).hexdigest() != digest:
+            self.add(commit, record.case, "trailers-disagree", f"{trail.RECEIVED} says sha256 {digest[:16]}…, but "
+                     f"{name} as committed is {hashlib.sha256(blob[1]).hexdigest()[:16]}…")
 
     def _sent_documents(self, commit: Commit) -> None:
         """A document sent is never changed or deleted afterwards."""

@@ -459,13 +459,49 @@ def site(ctx: click.Context, out: Path, on: str | None) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="A folder, or a .docx file name for one document (default: cases/ID/documents/).")
 @click.option("--pdf", is_flag=True, help="Also convert to PDF with LibreOffice (soffice).")
+@click.option("--blank", is_flag=True,
+              help="With response: the form for the agency to fill in (default: one per agency involved).")
 @click.pass_context
-def render(ctx: click.Context, case_id: str, kind: str, agency: str | None, output: Path | None, pdf: bool) -> None:
-    """Fill the Word template of a case's referral, referral responses or review report."""
-    from lcspr.documents import render as render_documents
+def render(ctx: click.Context, case_id: str, kind: str, agency: str | None, output: Path | None, pdf: bool,
+           blank: bool) -> None:
+    """Fill the Word template of a case's referral, referral responses or review report;
+    or, with --blank, make the referral-response form an agency fills in."""
+    if blank:
+        from lcspr.response_form import check_blank_options, render_blank
 
-    for path in render_documents(_repo(ctx), case_id, kind, agency, output, pdf):
+        check_blank_options(kind, pdf)
+        written = render_blank(_repo(ctx), case_id, agency, output)
+    else:
+        from lcspr.documents import render as render_documents
+
+        written = render_documents(_repo(ctx), case_id, kind, agency, output, pdf)
+    for path in written:
         click.echo(f"Wrote {path}")
+
+
+@cli.command()
+@click.argument("case_id", metavar="ID")
+@click.argument("form", metavar="FILE.docx", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--agency", required=True, help="The agency that returned the form, from lcspr.toml [agencies].")
+@click.option("--on", "on", help="The day the form was received, YYYY-MM-DD (default: today).")
+@click.option("--replace", is_flag=True, help="Replace a response received or written before (it stays in Git's history).")
+@TEXT_OR_JSON
+@click.pass_context
+def receive(ctx: click.Context, case_id: str, form: Path, agency: str, on: str | None, replace: bool,
+            fmt: str) -> None:
+    """Read an agency's returned referral-response form into responses/AGENCY.md and
+    commit it, with the .docx as received, in one recorded commit."""
+    from lcspr.receipts import describe, receive as receive_form
+
+    repo = _repo(ctx)
+    receipt = receive_form(repo, case_id, agency, form, on=on, replace=replace)
+    if fmt == "json":
+        _print_json(describe(receipt, repo.config.root))
+        return
+    root = repo.config.root
+    click.echo(f"Received the form from {agency} into {receipt.response.relative_to(root).as_posix()} "
+               f"({receipt.entries} chronology entries), kept as {receipt.original.relative_to(root).as_posix()} "
+               f"(sha256 {receipt.sha256[:16]}…; commit {receipt.record.commit[:10]}).")
 
 
 # --- publication: the identity register and the check (issue 10) ----------------

@@ -103,3 +103,8 @@ class IdentityRegisterError(LcsprError):
 
 class DocumentUnreadable(LcsprError):
     """A document to check is not a Word file lcspr can read: not a zip, encrypted, or too big."""
+
+
+class FormError(LcsprError):
+    """A returned referral-response form that cannot be received: not the form, not
+    for this case or agency, changed in its structure, or holding what cannot be read."""

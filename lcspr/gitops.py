@@ -279,9 +279,11 @@ def record_change(
     write: Callable[[], None],
     message: str | Callable[[], str],
     sign: bool = False,
+    only: list[Path] | None = None,
 ) -> str:
     """Inside `writing(root, folder)`, which has made every check: write with
-    `write()` and commit `folder` alone in one commit.
+    `write()` and commit `folder` alone in one commit (or, with `only`, just those
+    files in it).
 
     Returns the new commit's hash. Files already staged elsewhere stay staged and
     out of the commit. On any failure before the commit exists (including
@@ -296,13 +298,14 @@ def record_change(
     try:
         write()
         text = message() if callable(message) else message
-        git(root, "add", "-A", "--", path)
+        targets = [p.relative_to(root).as_posix() for p in only] if only else [path]
+        git(root, "add", "-A", "--", *targets)
         # --cleanup=whitespace: a reason may start a line with '#'; a user's
         # commit.cleanup=strip must not drop it from the record.
         args = ["commit", "--quiet", "--only", "--no-edit", "--cleanup=whitespace", "--file", "-"]
         if sign:
             args.append("--gpg-sign")
-        done = git(root, *args, "--", path, input=text, check=False)
+        done = git(root, *args, "--", *targets, input=text, check=False)
         if done.returncode != 0:
             raise _commit_failed(done, sign)
     except BaseException:

@@ -30,6 +30,11 @@ def _skeleton(repo: Repository, name: str) -> Template:
     return Template((resource_dir("templates") / "case" / name).read_text(encoding="utf-8"))
 
 
+def skeleton_text(repo: Repository, name: str) -> str:
+    """The text of the case skeleton `name` (response.md, ...): the repository's own, else lcspr's."""
+    return _skeleton(repo, name).template
+
+
 def new_case(
     repo: Repository,
     title: str,

@@ -352,22 +352,23 @@ def _set_font(style_element: object, name: str) -> None:
         fonts.set(qn(attr), name)
 
 
-def _header_and_footer(doc: "DocumentObject", marked: bool, draft_only: bool = False) -> None:
+def _header_and_footer(doc: "DocumentObject", marked: bool, draft_only: bool = False,
+                       header: str = "{{ partnership }}\t{{ case_id }}") -> None:
     """The partnership and case ID at the top of every page, the page number at the
     bottom, and the marking at both: always (`marked`), or only in a draft
     (`draft_only`: a docxtpl condition on `draft`, so the published report has none)."""
     section = doc.sections[0]
-    header = section.header
-    first = header.paragraphs[0]
+    top = section.header
+    first = top.paragraphs[0]
     if marked:
         _marking(first)
-        first = header.add_paragraph()
+        first = top.add_paragraph()
     elif draft_only:
-        _draft_marking(first, header.add_paragraph(), header.add_paragraph())
-        first = header.add_paragraph()
+        _draft_marking(first, top.add_paragraph(), top.add_paragraph())
+        first = top.add_paragraph()
     first.style = doc.styles["Header"]
     # The partnership at the left edge, the case ID at the right.
-    first.add_run("{{ partnership }}\t{{ case_id }}")
+    first.add_run(header)
 
     footer = section.footer
     pages = footer.paragraphs[0]

@@ -37,6 +37,8 @@ APPROVED = "Lcspr-Approved"
 CHECKED = "Lcspr-Checked"
 CORRECTS = "Lcspr-Corrects"
 FINDING = "Lcspr-Finding"
+AGENCY = "Lcspr-Agency"
+RECEIVED = "Lcspr-Received"
 
 # The actions.
 INIT = "init"
@@ -45,11 +47,13 @@ IMPORT = "import"
 ADVANCE = "advance"
 REALLOCATE = "reallocate"
 CORRECTION = "correction"
+RECEIVE = "receive"
 #: Actions that open a case or move its status: decisions.
 DECISIONS = (NEW_CASE, ADVANCE, IMPORT)
 #: Actions that record something other than a status: starting the repository,
-#: moving a case that two branches opened under one ID, correcting a finding.
-BOOKKEEPING = (INIT, REALLOCATE, CORRECTION)
+#: moving a case that two branches opened under one ID, correcting a finding,
+#: receiving an agency's referral-response form.
+BOOKKEEPING = (INIT, REALLOCATE, CORRECTION, RECEIVE)
 ACTIONS = DECISIONS + BOOKKEEPING
 
 #: What each action's record cannot do without.
@@ -59,6 +63,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     ADVANCE: (CASE, FROM, TO, DECIDED_BY, DECIDED_ON, RECORDED_AT),
     CORRECTION: (CORRECTS, DECIDED_BY, RECORDED_AT),
     REALLOCATE: (CASE,),
+    RECEIVE: (CASE, AGENCY, RECEIVED, DECIDED_ON, RECORDED_AT),
 }
 
 
@@ -88,6 +93,10 @@ class Decision:
     checked: list[str] = field(default_factory=list)
     corrects: str = ""
     findings: list[str] = field(default_factory=list)
+    #: The agency whose referral-response form a receipt records.
+    agency: str = ""
+    #: What a receipt kept: `<path in the case folder> sha256:<hex>` of the form as received.
+    received: str = ""
     # Known once the record is a commit.
     commit: str = ""
     recorded_by: str = ""
@@ -102,7 +111,8 @@ class Decision:
     def trailer_lines(self) -> list[tuple[str, str]]:
         single = [(CASE, self.case), (ACTION, self.action), (FROM, self.source), (TO, self.target),
                   (DECIDED_BY, self.decided_by), (HOLDER, self.holder), (DECIDED_ON, self.decided_on),
-                  (RECORDED_AT, self.recorded_at), (CORRECTS, self.corrects)]
+                  (RECORDED_AT, self.recorded_at), (CORRECTS, self.corrects), (AGENCY, self.agency),
+                  (RECEIVED, self.received)]
         lines = [(key, value) for key, value in single if value]
         lines += [(REQUESTED, v) for v in self.requested]
         lines += [(INCLUDED, v) for v in self.included]
@@ -139,7 +149,8 @@ class Decision:
             action=one(ACTION), case=one(CASE), source=one(FROM), target=one(TO), decided_by=one(DECIDED_BY),
             holder=one(HOLDER), decided_on=one(DECIDED_ON), recorded_at=one(RECORDED_AT), subject=subject,
             reason=body, requested=many(REQUESTED), included=many(INCLUDED), sent=many(SENT), approved=approved,
-            checked=many(CHECKED), corrects=one(CORRECTS), findings=many(FINDING), trailers=trailers, **commit,
+            checked=many(CHECKED), corrects=one(CORRECTS), findings=many(FINDING), agency=one(AGENCY),
+            received=one(RECEIVED), trailers=trailers, **commit,
         )
 
     def missing_trailers(self) -> list[str]:

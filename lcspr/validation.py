@@ -147,14 +147,18 @@ def _strays(repo: Repository, folder: Path) -> list[Problem]:
         else:
             allowed = _SUBFOLDERS.get(parts[0])
             fine = len(parts) == 2 and allowed is not None and path.is_file() and parts[1].endswith(allowed)
+            # A referral-response form as received (`lcspr receive`) is kept beside the response read from it.
+            fine = fine or (parts[0] == records.RESPONSES_DIR and len(parts) == 2 and path.suffix == ".docx"
+                            and path.is_file() and path.with_suffix(".md").is_file())
         if fine:
             continue
         shown = records.relative(repo.config, path)
         if gitops.LEFTOVER.match(path.name):
             why = "a temporary file left by an interrupted lcspr command: delete it (the next `lcspr advance` does)"
         else:
-            why = ("is not a file of a case (case.md, referral.md, report.md, responses/<agency>.md, "
-                   "documents/*.docx): move it out of the case folder or delete it")
+            why = ("is not a file of a case (case.md, referral.md, report.md, responses/<agency>.md, the form "
+                   "responses/<agency>.docx it was received as, documents/*.docx): move it out of the case folder "
+                   "or delete it")
         found.append(Problem(shown, None, "", why))
     return _outermost(found)
 
