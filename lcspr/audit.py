@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar
 from lcspr import audit_state, gitops, history, mdfile, trail
 from lcspr.errors import GitError
 from lcspr.history import NULL, Change, Commit
-from lcspr.records import CASE_FILE, REPORT_FILE, RESPONSES_DIR, Case
+from lcspr.records import ACTIONS_FILE, CASE_FILE, REPORT_FILE, RESPONSES_DIR, Case
 from lcspr.repository import Repository
 from lcspr.trail import Decision
 
@@ -279,7 +279,7 @@ class _Auditor:
         case.files["case"] = mdfile.MarkdownFile(self._nowhere, shown, "", before, "", {}, 0, 1)
         if not kinds:
             return case  # most moves read case.md alone
-        names = {"referral.md": "referral", REPORT_FILE: "report"}
+        names = {"referral.md": "referral", REPORT_FILE: "report", ACTIONS_FILE: "actions"}
         for name, sha in sorted(files.items()):
             kind = names.get(name)
             if kind is None and name.startswith(f"{RESPONSES_DIR}/") and name.endswith(".md"):

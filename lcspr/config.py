@@ -50,6 +50,28 @@ DEFAULT_SECTORS: dict[str, list[str]] = {
     "police": ["police"],
 }
 
+#: The themes a case may record (lcspr.toml [themes]): the Child Safeguarding Practice
+#: Review Panel's common themes of serious incidents and of practice.
+DEFAULT_THEMES: dict[str, str] = {
+    "neglect": "Neglect",
+    "domestic-abuse": "Domestic abuse",
+    "parental-mental-health": "Parental mental health",
+    "substance-misuse": "Parental substance misuse",
+    "sudi": "Sudden unexpected death in infancy",
+    "non-accidental-injury": "Non-accidental injury",
+    "criminal-exploitation": "Child criminal exploitation",
+    "sexual-abuse": "Child sexual abuse and exploitation",
+    "online-harm": "Online harm",
+    "child-mental-health": "Children's mental health, self-harm and suicide",
+    "disabled-children": "Disabled children and children with complex needs",
+    "information-sharing": "Information sharing between agencies",
+    "voice-of-the-child": "The child's lived experience and voice",
+    "engaging-families": "Working with families reluctant to engage",
+}
+
+#: The reporting years `lcspr figures` knows: the month each begins.
+REPORTING_YEARS = {"april-march": 4, "calendar": 1}
+
 DEFAULT_ROLES: dict[str, str] = {
     "secretariat": "Partnership secretariat",
     "lig-chair": "Chair of the Learning and Inquiry Group",
@@ -75,12 +97,15 @@ class Config:
     #: Who holds a role, as the partnership chooses to put it on record (a job title or
     #: a name; never a child's or family's details): recorded with each decision.
     holders: dict[str, str] = field(default_factory=dict)
+    themes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_THEMES))
+    reporting_year: str = "april-march"
     health_commissioner: str = "icb"
     division: str = "england"
     rapid_review_day0: str = "awareness"
     response_working_days: int = 10
     pre_publication_working_days: int = 7
     publication_months: int = 6
+    action_plan_review_months: int = 12
     default_role: str = "secretariat"
     sign: bool = False
     workflow_file: Path | None = None
@@ -189,12 +214,15 @@ def _config_from(root: Path, text: str, raw: dict[str, Any]) -> Config:
         sectors=sectors,
         roles=roles,
         holders=holders,
+        themes=dict(raw.get("themes") or DEFAULT_THEMES),
+        reporting_year=raw.get("reporting_year", "april-march"),
         health_commissioner=commissioner,
         division=calendar.get("division", "england"),
         rapid_review_day0=calendar.get("rapid_review_day0", "awareness"),
         response_working_days=calendar.get("response_working_days", 10),
         pre_publication_working_days=calendar.get("pre_publication_working_days", 7),
         publication_months=calendar.get("publication_months", 6),
+        action_plan_review_months=calendar.get("action_plan_review_months", 12),
         default_role=raw.get("default_role", "secretariat"),
         sign=bool(raw.get("sign", False)),
         workflow_file=_override(root, text, overrides, "workflow"),
@@ -274,6 +302,9 @@ health_commissioner = "icb"
 default_role = "secretariat"
 # Sign decision commits with Git's own commit signing (see the README).
 sign = false
+# The year `lcspr figures` reports by default (the last complete one):
+# "april-march" or "calendar".
+reporting_year = "april-march"
 
 # Agencies: the ID used in case files = the name shown in documents.
 [agencies]
@@ -292,6 +323,11 @@ sign = false
 # [holders]
 # lig-chair = "Chair of the Learning and Inquiry Group"
 
+# The themes a case may record (case.md `themes`): ID = name. The default is
+# the National Panel's common themes; keep the IDs once cases use them.
+[themes]
+{table(DEFAULT_THEMES)}
+
 [calendar]
 # Bank holidays: england, wales, scotland or northern-ireland.
 division = "england"
@@ -304,6 +340,8 @@ response_working_days = 10
 pre_publication_working_days = 7
 # Months from the decision to hold an LCSPR to its publication.
 publication_months = 6
+# Months from the start of action-plan monitoring to its formal review.
+action_plan_review_months = 12
 
 # [overrides]
 # workflow = "workflow.yaml"   # this partnership's own workflow

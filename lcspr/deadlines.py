@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from lcspr import rules
+from lcspr import actions, rules
 from lcspr.calendar import WorkingCalendar, add_months, parse_iso_date
 from lcspr.config import Config
 from lcspr.errors import InvalidDate
@@ -113,6 +113,7 @@ def open_deadlines(config: Config, workflow: Workflow, case: Case, data: dict[st
                 note = f"on hold since {hold.get('since', '?')}: {hold.get('reason', '')}".strip()
             result.append(Due(case.id, spec["id"], spec["title"], due.isoformat(), left, state, field,
                               spec["rule"], agency, note))
+    result.extend(actions.open_deadlines(config, workflow, case, status, hold, today))
     return sorted(result, key=lambda d: (d.state == "delayed", d.due, d.case, d.deadline, d.agency))
 
 
@@ -134,8 +135,8 @@ def _done(spec: dict[str, Any], case: Case, data: dict[str, Any], agency: str) -
 
 
 def needed_kinds(workflow: Workflow) -> set[str]:
-    """The case files the deadlines read: case.md, and whatever file a `done` names."""
-    return {"case"} | {str(spec["done"]).rpartition(":")[0] for spec in workflow.deadlines} - {""}
+    """The case files the deadlines read: case.md, actions.md, and whatever file a `done` names."""
+    return {"case", "actions"} | {str(spec["done"]).rpartition(":")[0] for spec in workflow.deadlines} - {""}
 
 
 def all_due(repo: Repository, today: date | None = None, within: int | None = None) -> list[Due]:

@@ -23,13 +23,14 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CASE_FILE = "case.md"
 REFERRAL_FILE = "referral.md"
 REPORT_FILE = "report.md"
+ACTIONS_FILE = "actions.md"
 RESPONSES_DIR = "responses"
 DOCUMENTS_DIR = "documents"
 
 
 @dataclass
 class Case:
-    """One case folder, read. `files` maps kind (case, referral, report, response:<agency>) to file."""
+    """One case folder, read. `files` maps kind (case, referral, report, actions, response:<agency>) to file."""
 
     id: str
     folder: Path
@@ -46,7 +47,7 @@ class Case:
 
     def names(self) -> list[str]:
         """The files read, by name in the case folder (case.md, responses/police.md, ...)."""
-        plain = {"case": CASE_FILE, "referral": REFERRAL_FILE, "report": REPORT_FILE}
+        plain = {"case": CASE_FILE, "referral": REFERRAL_FILE, "report": REPORT_FILE, "actions": ACTIONS_FILE}
         return [plain.get(kind) or f"{RESPONSES_DIR}/{kind.split(':', 1)[1]}.md" for kind in self.files]
 
     def responses(self) -> dict[str, MarkdownFile]:
@@ -128,7 +129,8 @@ def case_paths(folder: Path) -> dict[str, Path]:
 
     Symbolic links are left out, never followed (`paths.unsafe_in` names them)."""
     found: dict[str, Path] = {}
-    for kind, name in (("case", CASE_FILE), ("referral", REFERRAL_FILE), ("report", REPORT_FILE)):
+    for kind, name in (("case", CASE_FILE), ("referral", REFERRAL_FILE), ("report", REPORT_FILE),
+                       ("actions", ACTIONS_FILE)):
         if _real_file(folder / name):
             found[kind] = folder / name
     responses = folder / RESPONSES_DIR
@@ -145,7 +147,7 @@ def _real_file(path: Path) -> bool:
 
 def read_case(config: Config, case_id: str, kinds: set[str] | None = None) -> Case:
     """Read every file of one case (or only those of `kinds`: case, referral, report,
-    response); a file that cannot be parsed raises FileFormatError, a symbolic link
+    actions, response); a file that cannot be parsed raises FileFormatError, a symbolic link
     anywhere in the case folder UnsafePath."""
     folder = case_folder(config, case_id)
     case = Case(case_id, folder)

@@ -48,6 +48,7 @@ class Repository:
             roles=self.config.roles,
             statuses=self.workflow.states,
             levels=self.workflow.levels,
+            themes=self.config.themes,
         )
         return schemas.Validator(vocab)
 

@@ -177,3 +177,12 @@ def _findings_before_closing(repo: Repository, case: Case, data: dict[str, Any])
 def _sent_before_publication(repo: Repository, case: Case, data: dict[str, Any]) -> list[str]:
     return _not_after(data, "pre_publication.sent", "publication.date",
                       "the final report goes to the National Panel and the DfE before publication")
+
+
+@rule("actions-closed-or-explained",
+      "A case closes from action-plan monitoring only when no action is open, unless the LIG records why "
+      "(`action_plan.open_actions_reason`).", reads=("actions",))
+def _actions_closed(repo: Repository, case: Case, data: dict[str, Any]) -> list[str]:
+    from lcspr import actions
+
+    return actions.closed_or_explained(repo, case, data)

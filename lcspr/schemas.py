@@ -29,12 +29,13 @@ SCHEMA_FILES = {
     "referral": "referral.schema.json",
     "response": "referral-response.schema.json",
     "report": "review-report.schema.json",
+    "actions": "action-plan.schema.json",
     "config": "config.schema.json",
     "workflow": "workflow.schema.json",
 }
 
 #: What the partnership vocabulary's entries are called in messages.
-VOCABULARY_NAMES = {"agency": "agency", "role": "role", "status": "status", "level": "level"}
+VOCABULARY_NAMES = {"agency": "agency", "role": "role", "status": "status", "level": "level", "theme": "theme"}
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ def load_schema(kind: str) -> dict[str, Any]:
 
 
 def vocabulary(
-    agencies: Iterable[str] = (), roles: Iterable[str] = (), statuses: Iterable[str] = (), levels: Iterable[str] = ()
+    agencies: Iterable[str] = (), roles: Iterable[str] = (), statuses: Iterable[str] = (), levels: Iterable[str] = (),
+    themes: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The run-time `partnership.json` resource for one records repository."""
 
@@ -89,6 +91,7 @@ def vocabulary(
             "role": enum("role", roles),
             "status": enum("status", statuses),
             "level": enum("level", levels),
+            "theme": enum("theme", themes),
         },
     }
 

@@ -105,7 +105,8 @@ def check_case(repo: Repository, case_id: str) -> tuple[Case | None, list[Proble
     if not case_md.is_file() and not case_md.is_symlink():
         return None, [Problem(display, None, "", "has no case.md: every case folder needs one")]
     case = Case(case_id, folder)
-    for kind, path in records.case_paths(folder).items():
+    on_disk = records.case_paths(folder)
+    for kind, path in on_disk.items():
         shown = records.relative(config, path)
         try:
             mdfile.check_size(path.stat().st_size, shown)  # before reading it all into memory
@@ -124,12 +125,17 @@ def check_case(repo: Repository, case_id: str) -> tuple[Case | None, list[Proble
             continue
         case.files[kind] = md
         problems.extend(check_file(repo, case_id, kind, md))
+    if all(kind in case.files for kind in ("report", "actions") if kind in on_disk):
+        # Both files could be read: check one against the other.
+        from lcspr import actions
+
+        problems.extend(actions.check(case))
     problems.extend(_strays(repo, folder))
     return case, problems
 
 
 #: What a case folder holds: its files, and in each subfolder the names allowed there.
-_CASE_FILES = {records.CASE_FILE, records.REFERRAL_FILE, records.REPORT_FILE}
+_CASE_FILES = {records.CASE_FILE, records.REFERRAL_FILE, records.REPORT_FILE, records.ACTIONS_FILE}
 _SUBFOLDERS = {records.RESPONSES_DIR: (".md", ".gitkeep"), records.DOCUMENTS_DIR: (".docx", ".pdf")}
 
 
@@ -156,9 +162,9 @@ def _strays(repo: Repository, folder: Path) -> list[Problem]:
         if gitops.LEFTOVER.match(path.name):
             why = "a temporary file left by an interrupted lcspr command: delete it (the next `lcspr advance` does)"
         else:
-            why = ("is not a file of a case (case.md, referral.md, report.md, responses/<agency>.md, the form "
-                   "responses/<agency>.docx it was received as, documents/*.docx): move it out of the case folder "
-                   "or delete it")
+            why = ("is not a file of a case (case.md, referral.md, report.md, actions.md, responses/<agency>.md, "
+                   "the form responses/<agency>.docx it was received as, documents/*.docx): move it out of the "
+                   "case folder or delete it")
         found.append(Problem(shown, None, "", why))
     return _outermost(found)
 

@@ -98,7 +98,7 @@ def test_missing_and_unknown_fields(examples_root):
         f"cases/LIG-2026-003/case.md:{line}: refered_by: `refered_by` is not a field here (fields: id, title, "
         "status, level, referred_by, subjects, agencies_involved, criminal_investigation, dates, serious_incident, "
         "lig_decision, safeguarding_leads, single_agency, workshop, reviewer, panel, practitioner_events, "
-        "national_review, approval, pre_publication, publication, on_hold, publication_check, action_plan); did you mean 'referred_by'?",
+        "national_review, approval, pre_publication, publication, on_hold, publication_check, action_plan, themes, learning_shared); did you mean 'referred_by'?",
         "2 problem(s) in 1 of 1 case(s).",
     ]
 
