@@ -127,7 +127,7 @@ def test_the_project_settings_are_valid():
 
 def test_the_project_checkout_validates():
     result = run(PROJECT, "validate")
-    assert (result.exit_code, result.output) == (0, "6 case(s) valid.\n")
+    assert (result.exit_code, result.output) == (0, "7 case(s) valid.\n")
 
 
 def test_the_examples_cover_the_stages_and_the_fields(examples):
