@@ -435,6 +435,108 @@ def due(ctx: click.Context, on: str | None, within: int | None, fmt: str) -> Non
         sys.exit(3)
 
 
+def _option_date(value: str | None, option: str) -> Any:
+    """A date given as an option, or None; a wrong one is a usage error (exit 2)."""
+    from lcspr.calendar import parse_iso_date
+    from lcspr.errors import InvalidDate
+
+    if value is None:
+        return None
+    try:
+        return parse_iso_date(value, option)
+    except InvalidDate as exc:
+        raise UsageError(f"{exc}") from None
+
+
+def _report_problems(problems: list[str], what: str) -> None:
+    """Problems found while reading the cases go to standard error, and the command exits 1."""
+    if problems:
+        for problem in problems:
+            click.echo(problem, err=True)
+        click.echo(f"Error: {len(problems)} problem(s) in the case files; {what}. "
+                   "`lcspr validate` says the same; correct the files and run again.", err=True)
+        sys.exit(1)
+
+
+#: What `lcspr register` shows in a terminal (CSV, JSON and the workbook have every column).
+REGISTER_TABLE = ("id", "title", "level", "status", "notification_met", "rapid_review_met", "publication_met",
+                  "on_hold", "actions_open", "actions_overdue", "next_deadline")
+ACTIONS_TABLE = ("case", "id", "owner", "due", "status", "overdue", "change")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table",
+              show_default=True, help="table for a terminal; csv, json, or an Excel workbook (with -o).")
+@click.option("--actions", "show_actions", is_flag=True, help="table and csv: the actions, one row each, "
+              "instead of the cases.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --format xlsx: the workbook to write (e.g. register.xlsx).")
+@click.option("--on", "on", help="Count as if today were DATE, YYYY-MM-DD (default: today).")
+@click.pass_context
+def register(ctx: click.Context, fmt: str, show_actions: bool, output: Path | None, on: str | None) -> None:
+    """The register: every case with the dates of each step, time taken against
+    the statutory targets, holds, themes, recommendations and actions; exit 1 when
+    a case's files are invalid (still listed, with its problems)."""
+    from lcspr import register as reg
+
+    if fmt == "xlsx" and output is None:
+        raise UsageError("--format xlsx writes a workbook: name it with -o, e.g. -o register.xlsx.")
+    if fmt != "xlsx" and output is not None:
+        raise UsageError("-o is for --format xlsx; the other formats print (redirect them with >).")
+    repo = _repo(ctx, check=False)
+    result = reg.build(repo, _option_date(on, "--on"))
+    if fmt == "json":
+        _print_json(result)
+    elif fmt == "xlsx":
+        assert output is not None
+        reg.write_xlsx(result, output, repo.config.partnership)
+        click.echo(f"Wrote {output}: {len(result['cases'])} case(s), {len(result['actions'])} action(s). "
+                   "It is OFFICIAL-SENSITIVE: keep it where the case records are kept.")
+    else:
+        rows = [{k: reg.as_text(v) for k, v in row.items()}
+                for row in (result["actions"] if show_actions else result["cases"])]
+        columns = reg.ACTION_COLUMNS if show_actions else reg.CASE_COLUMNS
+        if fmt == "csv":
+            _print_csv(rows, tuple(key for key, _ in columns))
+        else:
+            _print_table(rows, ACTIONS_TABLE if show_actions else REGISTER_TABLE)
+    _report_problems(result["problems"], "those cases are listed with what could be read")
+
+
+@cli.command()
+@click.option("--from", "start", metavar="DATE", help="The period's first day, YYYY-MM-DD (with --to; default: "
+              "the last complete reporting year, lcspr.toml reporting_year).")
+@click.option("--to", "end", metavar="DATE", help="The period's last day, YYYY-MM-DD.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "csv"]), default="markdown",
+              show_default=True, help="markdown to paste into the yearly report, json or csv.")
+@click.option("--explain", is_flag=True, help="List the cases each figure counts.")
+@click.option("--on", "on", help="Count as if today were DATE, YYYY-MM-DD (default: today).")
+@click.pass_context
+def figures(ctx: click.Context, start: str | None, end: str | None, fmt: str, explain: bool, on: str | None) -> None:
+    """The figures for a yearly report and the National Panel over a period,
+    each traceable to the cases it counts; exit 1 when a case's files are invalid
+    (it is not counted) or no case was open in the period."""
+    from lcspr import figures as fig
+
+    if (start is None) != (end is None):
+        raise UsageError("give the period with both --from and --to, or neither for the last complete reporting "
+                         "year.")
+    repo = _repo(ctx, check=False)
+    today = _option_date(on, "--on")
+    first, last = (_option_date(start, "--from"), _option_date(end, "--to")) if start else \
+        fig.default_period(repo.config, today)
+    result = fig.compute(repo, first, last, today)
+    if fmt == "json":
+        _print_json(result)
+    elif fmt == "csv":
+        rows = [dict(f, cases=" ".join(f["cases"])) for f in result["figures"]]
+        _print_csv(rows, ("key", "title", "value", "unit", "detail", "target", "cases"))
+    else:
+        click.echo(fig.as_markdown(result, repo.config.partnership, explain), nl=False)
+    _report_problems(result["problems"], f"{len(result['not_counted'])} case(s) were not counted: "
+                     f"{', '.join(result['not_counted'])}")
+
+
 @cli.command()
 @click.argument("out", metavar="OUT", type=click.Path(path_type=Path))
 @click.option("--on", "on", help="Count deadlines as if today were DATE, YYYY-MM-DD (default: today).")

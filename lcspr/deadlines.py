@@ -117,6 +117,74 @@ def open_deadlines(config: Config, workflow: Workflow, case: Case, data: dict[st
     return sorted(result, key=lambda d: (d.state == "delayed", d.due, d.case, d.deadline, d.agency))
 
 
+@dataclass(frozen=True)
+class Step:
+    """One statutory step of a case as its case.md records it: when its clock
+    started, when it fell due, and when it was done (None while it is not)."""
+
+    deadline: str
+    title: str
+    start: date
+    due: date
+    done: date | None
+    unit: str  # "working_days" or "months"
+    length: int  # working days (negative: before the start) or months
+
+    @property
+    def target(self) -> str:
+        """The length in words: `5 working days`, `6 months`, `7 working days before`."""
+        n = abs(self.length)
+        words = f"{n} working day{'s' * (n != 1)}" if self.unit == "working_days" else f"{n} month{'s' * (n != 1)}"
+        return words + (" before" if self.length < 0 else "")
+
+    def taken(self, config: Config) -> int | None:
+        """Working days (a working-day step) or calendar days (a step in months) from
+        its start to when it was done; None while it is not done."""
+        if self.done is None:
+            return None
+        if self.unit == "working_days":
+            return calendar_for(config).working_days_between(self.start, self.done)
+        return (self.done - self.start).days
+
+    def met(self, today: date) -> bool | None:
+        """True when done by its due date, False when done late or overdue, None while it still may be met."""
+        if self.done is not None:
+            return self.done <= self.due
+        return False if self.due < today else None
+
+
+def target(config: Config, workflow: Workflow, deadline: str) -> str | None:
+    """The length of the workflow's deadline `deadline` in words (`5 working days`), or None without one."""
+    spec = next((s for s in workflow.deadlines if s.get("id") == deadline), None)
+    if spec is None:
+        return None
+    unit, n = _length(config, spec)
+    return Step(deadline, str(spec["title"]), date.min, date.min, None, unit, n).target
+
+
+def step(config: Config, workflow: Workflow, data: dict[str, Any], deadline: str) -> Step | None:
+    """The step of the workflow's deadline `deadline` for a case's data, or None when the
+    workflow has no such deadline, it does not apply to the case, or its start is not set.
+    Only a deadline done by a case.md field is a step (not one per agency)."""
+    spec = next((s for s in workflow.deadlines if s.get("id") == deadline), None)
+    if spec is None or spec.get("per") or ":" in str(spec.get("done", "")):
+        return None
+    if spec.get("levels") and data.get("level") not in spec["levels"]:
+        return None
+    field = _from_field(config, spec)
+    try:
+        start = parse_iso_date(str(rules.get(data, field)), field) if rules.is_set(rules.get(data, field)) else None
+        finished = rules.get(data, str(spec["done"]))
+        done = parse_iso_date(str(finished), str(spec["done"])) if rules.is_set(finished) else None
+    except InvalidDate:
+        return None  # `lcspr validate` reports the date itself
+    if start is None:
+        return None
+    unit, n = _length(config, spec)
+    due = calendar_for(config).add_working_days(start, n) if unit == "working_days" else add_months(start, n)
+    return Step(deadline, str(spec["title"]), start, due, done, unit, n)
+
+
 def _agencies(spec: dict[str, Any], case: Case, data: dict[str, Any]) -> list[str]:
     if spec.get("per") == "agency":
         return list(data.get("agencies_involved") or [])

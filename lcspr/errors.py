@@ -108,3 +108,7 @@ class DocumentUnreadable(LcsprError):
 class FormError(LcsprError):
     """A returned referral-response form that cannot be received: not the form, not
     for this case or agency, changed in its structure, or holding what cannot be read."""
+
+
+class NoCasesInPeriod(LcsprError):
+    """No case was open at any time in the period `lcspr figures` was asked for."""

@@ -1,0 +1,342 @@
+"""`lcspr register`: one row per case with what a case review tracker holds, and
+one row per action of the action plans.
+
+Every date comes from the case's own files (case.md, report.md, actions.md),
+as the decisions stamped them or the secretariat recorded them; the Git history
+is the record of who decided (`lcspr history`), not read here, so the register
+of thousands of cases costs about what `lcspr list` does. A case whose files are
+invalid is still listed, with its problems, and every problem is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from lcspr import actions as action_plans
+from lcspr import deadlines, records, rules
+from lcspr.errors import LcsprError
+from lcspr.records import Case
+from lcspr.repository import Repository
+
+#: The statutory steps the register times, by the workflow deadline that clocks each
+#: (a workflow without one leaves its columns empty), and the column prefix.
+STEPS = (("notification", "notification"), ("rapid-review", "rapid_review"), ("publication", "publication"),
+         ("pre-publication", "pre_publication"))
+
+#: The case columns, in display order: (key in each row, title).
+CASE_COLUMNS: list[tuple[str, str]] = [
+    ("id", "Reference"),
+    ("title", "Pseudonym"),
+    ("route", "Route"),
+    ("level", "Level"),
+    ("status", "Status"),
+    ("stage", "Stage"),
+    ("received", "Referral received"),
+    ("aware", "Aware of the incident"),
+    ("nature", "Nature of the incident"),
+    ("notified", "Notified to the National Panel"),
+    ("notification_working_days", "Notification: working days taken"),
+    ("notification_target", "Notification: target"),
+    ("notification_met", "Notification: on time"),
+    ("rapid_review", "Rapid review sent"),
+    ("rapid_review_working_days", "Rapid review: working days taken"),
+    ("rapid_review_target", "Rapid review: target"),
+    ("rapid_review_met", "Rapid review: on time"),
+    ("lig_decision", "LIG decision"),
+    ("workshop", "Workshop or panel"),
+    ("approved", "Report approved"),
+    ("sent_to_panel", "Sent to the National Panel before publication"),
+    ("pre_publication_met", "Sent in time before publication"),
+    ("planned_publication", "Planned publication"),
+    ("published", "Published"),
+    ("publication_date", "Published (or not) on"),
+    ("publication_due", "Publication due"),
+    ("publication_days", "Days from decision to publication"),
+    ("publication_target", "Publication: target"),
+    ("publication_met", "Published on time"),
+    ("publication_url", "Publication URL"),
+    ("on_hold", "On hold"),
+    ("on_hold_since", "On hold since"),
+    ("on_hold_days", "Days on hold (latest hold)"),
+    ("themes", "Themes"),
+    ("learning_shared", "Learning shared"),
+    ("recommendations", "Recommendations"),
+    ("actions_open", "Actions open"),
+    ("actions_overdue", "Actions overdue"),
+    ("actions_completed", "Actions completed"),
+    ("actions_not_achieved", "Actions not achieved"),
+    ("next_deadline", "Next deadline"),
+    ("closed", "Closed"),
+    ("problems", "Problems"),
+]
+
+#: The action columns, in display order.
+ACTION_COLUMNS: list[tuple[str, str]] = [
+    ("case", "Case"),
+    ("title", "Pseudonym"),
+    ("recommendation", "Recommendation"),
+    ("recommendation_text", "Recommendation text"),
+    ("id", "Action"),
+    ("owner", "Owner"),
+    ("owner_name", "Owner agency"),
+    ("change", "What will change"),
+    ("measure", "How it is measured"),
+    ("due", "Due"),
+    ("status", "Status"),
+    ("overdue", "Overdue"),
+    ("reason", "Reason not achieved"),
+    ("evidence", "Evidence"),
+    ("completed", "Completed"),
+    ("reviewed", "Last reviewed"),
+]
+
+#: Columns holding dates (an Excel date cell, not text).
+DATE_COLUMNS = frozenset({
+    "received", "aware", "notified", "rapid_review", "lig_decision", "workshop", "approved", "sent_to_panel",
+    "planned_publication", "publication_date", "publication_due", "on_hold_since", "closed", "due", "completed",
+    "reviewed",
+})
+
+#: The case files the register reads (besides those the deadlines read).
+KINDS = {"case", "report", "actions"}
+
+
+@dataclass
+class Read:
+    """One case as the register and the figures read it: its files (None when
+    case.md cannot be read) and the problems found in what was read."""
+
+    id: str
+    case: Case | None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.case.data if self.case is not None else {}
+
+
+def read_cases(repo: Repository) -> list[Read]:
+    """Every case's case.md, report.md and actions.md, each checked against its
+    schema and one against the other; a problem is kept, never silently skipped."""
+    from lcspr.validation import check_file
+
+    found = []
+    kinds = KINDS | deadlines.needed_kinds(repo.workflow)
+    for case_id in records.case_ids(repo.config):
+        try:
+            case = records.read_case(repo.config, case_id, kinds)
+        except LcsprError as exc:
+            found.append(Read(case_id, None, [str(exc)]))
+            continue
+        problems = [str(p) for kind, md in case.files.items() for p in check_file(repo, case_id, kind, md)]
+        problems += [str(p) for p in action_plans.check(case)]
+        found.append(Read(case_id, case, problems))
+    return found
+
+
+def hold_states(repo: Repository) -> set[str]:
+    """The states a case is on hold in: those the workflow's hold moves lead to."""
+    return {t.target for t in repo.workflow.transitions if t.hold}
+
+
+def build(repo: Repository, today: date | None = None) -> dict[str, Any]:
+    """The register: {"cases": [row, ...], "actions": [row, ...], "problems": ["file:line: message", ...]},
+    rows keyed as CASE_COLUMNS and ACTION_COLUMNS, values as JSON has them (text,
+    whole numbers, true/false, lists, null where nothing is recorded)."""
+    today = today or date.today()
+    cases, action_rows, problems = [], [], []
+    held = hold_states(repo)
+    for read in read_cases(repo):
+        problems.extend(read.problems)
+        cases.append(case_row(repo, read, today, held))
+        if read.case is not None:
+            action_rows.extend(_action_rows(repo, read.case, today))
+    return {"cases": cases, "actions": action_rows, "problems": problems}
+
+
+def text_at(data: dict[str, Any], dotted: str) -> str | None:
+    """The value at a dotted path as text, or None when it is not set (or is a list or mapping)."""
+    value = rules.get(data, dotted)
+    return str(value) if rules.is_set(value) and not isinstance(value, (dict, list)) else None
+
+
+def list_at(data: dict[str, Any], key: str) -> list[Any]:
+    """The list at `key`, or an empty one when it is not a list."""
+    value = data.get(key)
+    return value if isinstance(value, list) else []
+
+
+def day_of(value: Any) -> date | None:
+    """A date written YYYY-MM-DD, or None (`lcspr validate` reports a date that is not one)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def case_row(repo: Repository, read: Read, today: date, held: set[str]) -> dict[str, Any]:
+    """One case's row of the register (every column present, None where nothing is recorded)."""
+    row: dict[str, Any] = {key: None for key, _ in CASE_COLUMNS}
+    row["id"] = read.id
+    row["problems"] = list(read.problems)
+    if read.case is None:
+        row["status"] = "(unreadable)"
+        return row
+    data, case, config, workflow = read.data, read.case, repo.config, repo.workflow
+    status = str(data.get("status", ""))
+    row.update({
+        "title": text_at(data, "title"),
+        "route": "serious incident" if isinstance(data.get("serious_incident"), dict) else "referral",
+        "level": text_at(data, "level"),
+        "status": status,
+        "stage": workflow.title(status),
+        "received": text_at(data, "dates.received"),
+        "aware": text_at(data, "serious_incident.aware"),
+        "nature": text_at(data, "serious_incident.nature"),
+        "notified": text_at(data, "serious_incident.notified"),
+        "rapid_review": text_at(data, "serious_incident.rapid_review"),
+        "lig_decision": text_at(data, "dates.lig_decision"),
+        "workshop": _workshop(data),
+        "approved": text_at(data, "approval.date"),
+        "sent_to_panel": text_at(data, "pre_publication.sent"),
+        "planned_publication": text_at(data, "dates.planned_publication"),
+        "published": _published(data),
+        "publication_date": text_at(data, "publication.date"),
+        "publication_url": text_at(data, "publication.url"),
+        "closed": text_at(data, "dates.closed"),
+        "themes": [str(t) for t in list_at(data, "themes")],
+        "learning_shared": [f"{e.get('date', '')} {e.get('kind', '')}".strip()
+                            for e in list_at(data, "learning_shared") if isinstance(e, dict)],
+        "recommendations": len(action_plans.recommendations(case)),
+    })
+    for deadline, prefix in STEPS:
+        found = deadlines.step(config, workflow, data, deadline)
+        if found is None:
+            continue
+        taken = found.taken(config)
+        if deadline == "publication":
+            row["publication_due"] = found.due.isoformat()
+            row["publication_days"] = taken
+        elif f"{prefix}_working_days" in row:
+            row[f"{prefix}_working_days"] = taken
+        if f"{prefix}_target" in row:
+            row[f"{prefix}_target"] = found.target
+        row[f"{prefix}_met"] = found.met(today)
+    found_hold = data.get("on_hold")
+    hold: dict[str, Any] = found_hold if isinstance(found_hold, dict) else {}
+    row["on_hold"] = status in held
+    since = day_of(text_at(hold, "since"))
+    if since is not None:
+        end = today if status in held else day_of(text_at(hold, "resumed"))
+        row["on_hold_since"] = since.isoformat()
+        row["on_hold_days"] = (end - since).days if end is not None and end >= since else None
+    plan = action_plans.actions(case)
+    row["actions_open"] = sum(a.open for a in plan)
+    # A case the workflow leads nowhere from (closed) tracks no action as overdue: the LIG closed it.
+    tracked = not action_plans.is_terminal(workflow, status)
+    row["actions_overdue"] = sum(tracked and a.overdue_on(today) for a in plan)
+    row["actions_completed"] = sum(a.status == action_plans.COMPLETED for a in plan)
+    row["actions_not_achieved"] = sum(a.status == action_plans.NOT_ACHIEVED for a in plan)
+    try:
+        due = deadlines.open_deadlines(config, workflow, case, today=today)
+    except LcsprError as exc:  # a response that cannot be read: the deadline is unknown, say so
+        row["problems"].append(str(exc))
+        due = []
+    if due:
+        first = due[0]
+        row["next_deadline"] = f"{first.due} {first.deadline} {first.agency}".strip() + f" ({first.state})"
+    return row
+
+
+def _workshop(data: dict[str, Any]) -> str | None:
+    """The Level 2 workshop's date, or a Level 3 review's multi-agency workshop (the latest)."""
+    held = text_at(data, "workshop.date")
+    if held:
+        return held
+    events = data.get("practitioner_events")
+    dates = [str(e.get("date")) for e in events if isinstance(e, dict) and e.get("kind") == "multi-agency-workshop"
+             and e.get("date")] if isinstance(events, list) else []
+    return max(dates) if dates else None
+
+
+def _published(data: dict[str, Any]) -> bool | None:
+    value = rules.get(data, "publication.published")
+    return value if isinstance(value, bool) else None
+
+
+def _action_rows(repo: Repository, case: Case, today: date) -> list[dict[str, Any]]:
+    config, tracked = repo.config, not action_plans.is_terminal(repo.workflow, case.status)
+    texts = {str(r.get("id")): str(r.get("text", "")) for r in action_plans.recommendations(case)}
+    rows = []
+    title = case.data.get("title")
+    for action in action_plans.actions(case):
+        rows.append({
+            "case": case.id, "title": title, "recommendation": action.recommendation,
+            "recommendation_text": texts.get(action.recommendation), "id": action.id, "owner": action.owner,
+            "owner_name": config.agency_name(action.owner) if action.owner else None, "change": action.change, "measure": action.measure, "due": action.due or None,
+            "status": action.status, "overdue": tracked and action.overdue_on(today), "reason": action.reason or None,
+            "evidence": action.evidence or None, "completed": action.completed or None,
+            "reviewed": action.reviewed or None,
+        })
+    return rows
+
+
+def as_text(value: Any) -> str:
+    """A register value as a table or CSV cell: yes/no, lists joined by `; `, nothing for null."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(as_text(v) for v in value)
+    return str(value)
+
+
+def write_xlsx(register: dict[str, Any], path: Any, partnership: str) -> None:
+    """The register as an Excel workbook: a sheet of cases and one of actions, a
+    header row frozen and filtered, dates as dates, yes/no as text."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    book.properties.creator = partnership
+    book.properties.title = "Register of child safeguarding practice reviews (OFFICIAL-SENSITIVE)"
+    sheets = (("Cases", register["cases"], CASE_COLUMNS), ("Actions", register["actions"], ACTION_COLUMNS))
+    for index, (name, rows, columns) in enumerate(sheets):
+        sheet = book.active if index == 0 else book.create_sheet()
+        assert sheet is not None
+        sheet.title = name
+        sheet.append([title for _, title in columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([_cell(key, row.get(key)) for key, _ in columns])
+        for i, (key, title) in enumerate(columns, start=1):
+            letter = get_column_letter(i)
+            if key in DATE_COLUMNS:
+                for cell in sheet[letter][1:]:
+                    cell.number_format = "yyyy-mm-dd"
+            widest = max([len(title)] + [len(as_text(r.get(key))) for r in rows])
+            sheet.column_dimensions[letter].width = min(max(10, widest + 2), 60)
+        sheet.freeze_panes = "B2"
+        sheet.auto_filter.ref = sheet.dimensions
+    import io
+
+    from lcspr import mdfile
+
+    out = io.BytesIO()
+    book.save(out)
+    mdfile.write_atomic(path, out.getvalue())
+
+
+def _cell(key: str, value: Any) -> Any:
+    if key in DATE_COLUMNS and isinstance(value, str):
+        return day_of(value) or value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return as_text(value) or None
