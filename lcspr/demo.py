@@ -219,6 +219,11 @@ def run(folder: Path, examples: Path) -> None:
     step(["lcspr", "list"], root)
     # `due` exits 3 when a deadline is overdue: that is its message, not a failure of the demo.
     step(["lcspr", "due"], root, allow=(0, 3))
+    print("\n# For the Board: the register of every case, and the figures of a period with the cases")
+    print("# each counts; the workbook goes to drafts/, which Git ignores.")
+    step(["lcspr", "register"], root)
+    step(["lcspr", "register", "--format", "xlsx", "-o", "drafts/register.xlsx"], root)
+    step(["lcspr", "figures", "--from", "2025-01-01", "--to", "2026-11-20", "--explain"], root)
     step(["git", "status", "--short"], root)
     print(f"\nThe demo records repository is {root}; the documents sent are in {root / 'cases' / CASE / 'documents'},"
           f" the drafts in {root / 'drafts' / CASE}.")

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from lcspr import actions as action_plans
 from lcspr import deadlines, records, rules
-from lcspr.errors import LcsprError
+from lcspr.errors import LcsprError, UsageError
 from lcspr.records import Case
 from lcspr.repository import Repository
 
@@ -296,9 +297,12 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
-def write_xlsx(register: dict[str, Any], path: Any, partnership: str) -> None:
+def write_xlsx(register: dict[str, Any], path: Path, partnership: str) -> None:
     """The register as an Excel workbook: a sheet of cases and one of actions, a
-    header row frozen and filtered, dates as dates, yes/no as text."""
+    header row frozen and filtered, dates as dates, yes/no as text. The file is
+    written whole or not at all."""
+    if not path.parent.is_dir():
+        raise UsageError(f"-o {path}: the folder {path.parent} does not exist; create it or name another.")
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -331,7 +335,10 @@ def write_xlsx(register: dict[str, Any], path: Any, partnership: str) -> None:
 
     out = io.BytesIO()
     book.save(out)
-    mdfile.write_atomic(path, out.getvalue())
+    try:
+        mdfile.write_atomic(path, out.getvalue())
+    except OSError as exc:
+        raise LcsprError(f"cannot write {path}: {exc.strerror or exc}; choose another place with -o.") from None
 
 
 def _cell(key: str, value: Any) -> Any:

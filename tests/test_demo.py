@@ -16,6 +16,7 @@ def test_demo_carries_a_case_from_referral_to_publication(tmp_path):
     assert "Traceback" not in done.stdout + done.stderr
     assert "LIG-2026-004: pre-publication -> published" in done.stdout
     assert "the trail is whole" in done.stdout
+    assert "| Notifications made within 5 working days of becoming aware | 66.7% (2 of 3) |" in done.stdout
     subjects = git(folder, "log", "--format=%s", "--", "cases/LIG-2026-004/case.md").splitlines()
     assert subjects[0] == "LIG-2026-004: pre-publication -> published"
     documents = sorted(p.name for p in (folder / "cases/LIG-2026-004/documents").iterdir())

@@ -324,9 +324,9 @@ def test_a_stray_file_in_a_case_folder_is_named_by_validate(examples_root):
     result = run(examples_root, "validate", "LIG-2026-003")
     assert result.exit_code == 1
     assert result.output.splitlines()[:2] == [
-        "cases/LIG-2026-003/extra: is not a file of a case (case.md, referral.md, report.md, responses/<agency>.md, "
-        "documents/*.docx): move it out of the case folder or delete it",
-        "cases/LIG-2026-003/notes.txt: is not a file of a case (case.md, referral.md, report.md, "
+        "cases/LIG-2026-003/extra: is not a file of a case (case.md, referral.md, report.md, actions.md, "
+        "responses/<agency>.md, documents/*.docx): move it out of the case folder or delete it",
+        "cases/LIG-2026-003/notes.txt: is not a file of a case (case.md, referral.md, report.md, actions.md, "
         "responses/<agency>.md, documents/*.docx): move it out of the case folder or delete it",
     ]
 
@@ -355,7 +355,7 @@ def test_kill_9_during_advance_never_puts_lcspr_files_in_the_record(examples_roo
     # Whatever the kills left, the next decision records only the case's own files.
     (examples_root / "cases" / case / ".case.md.a1b2c3d4.tmp").write_text("killed\n", encoding="utf-8")
     if not git(examples_root, "log", "-1", "--format=%s").endswith("-> screening\n"):
-        ok(examples_root, *command[4:])
+        ok(examples_root, *command[5:])
     ok(examples_root, "advance", case, "on-hold", "--reason", "Trial.", "--on", ON)
     changed = git(examples_root, "log", "--name-only", "--format=", "-2").split()
     assert not [name for name in changed if name.endswith(".tmp")]

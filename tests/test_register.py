@@ -269,6 +269,10 @@ def test_register_xlsx_needs_an_output_and_nothing_else_takes_one(every_example,
         2, "Error: --format xlsx writes a workbook: name it with -o, e.g. -o register.xlsx.\n")
     result = run(every_example, "register", "--format", "csv", "-o", str(tmp_path / "x.csv"))
     assert result.exit_code == 2 and not (tmp_path / "x.csv").exists()
+    result = run(every_example, "register", "--format", "xlsx", "-o", str(tmp_path / "nowhere" / "r.xlsx"))
+    assert (result.exit_code, result.stderr) == (
+        2, f"Error: -o {tmp_path / 'nowhere' / 'r.xlsx'}: the folder {tmp_path / 'nowhere'} does not exist; "
+           "create it or name another.\n")
 
 
 PLAN = """---

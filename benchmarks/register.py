@@ -1,0 +1,52 @@
+"""Is `lcspr register` fast on a national record? Timed against `lcspr list` on the same cases.
+
+Builds, in a scratch folder, a records repository of realistic cases with
+national_scale.py's generator (copies of the example cases LIG-2026-001 and
+LIG-2025-011, the latter with its action plan, each imported in one commit), then
+times, alternately and as medians, `lcspr register --format json` and `lcspr
+figures --format json` against `lcspr list --format json` on the same cases, and
+prints the ratios (target for the register: at most 2x):
+
+    python benchmarks/register.py [--cases 2000] [--repeat 3]
+
+Timings are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from national_scale import LCSPR, Row, compare, isolated_env, make_cases, print_table, run, timed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=2000, help="cases in the repository (default 2000)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each, alternately (default 3)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="lcspr-register-") as tmp:
+        scratch = Path(tmp)
+        env = isolated_env(scratch)
+        root = scratch / "records"
+        make_cases(env, root, args.cases)
+        register = json.loads(run(env, root, LCSPR, "register", "--format", "json"))
+        if len(register["cases"]) != args.cases or register["problems"] or not register["actions"]:
+            raise SystemExit("benchmark stopped: the register does not list every case, valid, with its actions")
+        print(f"register: {len(register['cases']):,} cases, {len(register['actions']):,} actions", flush=True)
+        listing = timed(env, root, [LCSPR, "list", "--format", "json"])
+        baseline = f"`lcspr list --format json`, {args.cases:,} cases"
+        rows = []
+        times = compare(args.repeat, timed(env, root, [LCSPR, "register", "--format", "json"]), listing)
+        rows.append(Row(f"`register --format json`, {args.cases:,} cases", times[0], baseline, times[1], "≤ 2x"))
+        times = compare(args.repeat, timed(env, root, [LCSPR, "figures", "--format", "json"]), listing)
+        rows.append(Row(f"`figures --format json`, {args.cases:,} cases", times[0], baseline, times[1], "—"))
+        print_table(rows, args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
