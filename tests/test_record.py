@@ -325,9 +325,11 @@ def test_a_stray_file_in_a_case_folder_is_named_by_validate(examples_root):
     assert result.exit_code == 1
     assert result.output.splitlines()[:2] == [
         "cases/LIG-2026-003/extra: is not a file of a case (case.md, referral.md, report.md, actions.md, "
-        "responses/<agency>.md, documents/*.docx): move it out of the case folder or delete it",
+        "responses/<agency>.md, the form responses/<agency>.docx it was received as, documents/*.docx): move it "
+        "out of the case folder or delete it",
         "cases/LIG-2026-003/notes.txt: is not a file of a case (case.md, referral.md, report.md, actions.md, "
-        "responses/<agency>.md, documents/*.docx): move it out of the case folder or delete it",
+        "responses/<agency>.md, the form responses/<agency>.docx it was received as, documents/*.docx): move it "
+        "out of the case folder or delete it",
     ]
 
 
