@@ -312,6 +312,8 @@ def _print_entries(entries: list[Any], fmt: str, with_case: bool) -> None:
         decided = f"decided by {e.decided_by or '-'}" + (f" ({e.holder})" if e.holder else "")
         if e.action == "correction":
             click.echo(f"{e.decided_on}  {case}correction of {e.corrects[:10]}  ({decided}, {recorded})")
+        elif e.action == "receive":
+            click.echo(f"{e.decided_on}  {case}response received from {e.agency}  (receive, {recorded})")
         else:
             move = f"{e.source} -> {e.target}" if e.source else f"opened as {e.target}"
             click.echo(f"{e.decided_on or e.recorded_at[:10]}  {case}{move}  ({e.action}, {decided}, {recorded})")
@@ -319,7 +321,8 @@ def _print_entries(entries: list[Any], fmt: str, with_case: bool) -> None:
             click.echo(f"    {line}")
         for label, values in (("corrected finding", e.findings), ("requested", e.requested),
                               ("included", e.included), ("sent", e.sent),
-                              ("approved", [f"{path} (blob {blob[:10]})" for path, blob in e.approved])):
+                              ("approved", [f"{path} (blob {blob[:10]})" for path, blob in e.approved]),
+                              ("received", [e.received] if e.received else [])):
             for value in values:
                 click.echo(f"    {label}: {value}")
 
@@ -329,7 +332,7 @@ def _print_entries(entries: list[Any], fmt: str, with_case: bool) -> None:
 @TEXT_OR_JSON
 @click.pass_context
 def history(ctx: click.Context, case_id: str, fmt: str) -> None:
-    """Show every decision on one case, read from Git."""
+    """Show every decision on one case (and each agency's form received), read from Git."""
     from lcspr.history import entries
     from lcspr.records import case_folder
 

@@ -255,6 +255,7 @@ class _Reader:
                 raise self.fail(f"the table under `{title}`, row {index}", f"the field {_quote(label or '(empty)')} "
                                 f"is not one of the form's ({', '.join(expected)}); do not rename or add fields")
             seen.add(label)
+            self._plain_cell(cells[1], f"the field `{label}` under `{title}`")
             value = _cell_text(cells[1])
             if value and known.date:
                 parsed = parse_date(value)
@@ -268,6 +269,15 @@ class _Reader:
         if lost:
             raise self.fail(f"the table under `{title}`", f"the field(s) {', '.join(lost)} were deleted; put them "
                             "back, or ask the agency for the form again")
+
+    def _plain_cell(self, cell: Any, where: str) -> None:
+        """A cell the reader reads holds text alone: a table or a picture in it would be lost."""
+        if cell.tables:
+            raise self.fail(where, "has a table inside a cell; write its content as text in the cell, or in one "
+                            "of the sections below")
+        if any(_has_picture(p) for p in cell.paragraphs):
+            raise self.fail(where, "holds a picture or drawing; lcspr keeps the words. Describe in words what it "
+                            "shows, and remove it")
 
     # --- the chronology -------------------------------------------------------
 
@@ -284,6 +294,8 @@ class _Reader:
             if len(cells) != len(form.CHRONOLOGY_COLUMNS):
                 raise self.fail(f"the chronology table, row {index}", f"has {len(cells)} cells; the form has "
                                 f"{len(form.CHRONOLOGY_COLUMNS)} (Date, Event, Significance)")
+            for cell in cells:
+                self._plain_cell(cell, f"the chronology table, row {index}")
             when, event, significance = (_cell_text(c) for c in cells)
             if not (when or event or significance):
                 continue
@@ -484,7 +496,8 @@ class _Numbering:
         num_id, ilvl = self._num_pr(paragraph)
         if num_id and num_id != "0":
             fmt = self.formats.get((num_id, ilvl), "bullet")
-            return ("bullet" if fmt in ("bullet", "none", "") else "number"), ilvl
+            # Word's "List Bullet 2" is level 0 of a list of its own, indented: its name says the depth.
+            return ("bullet" if fmt in ("bullet", "none", "") else "number"), max(ilvl, depth)
         if style.startswith("List Bullet"):
             return "bullet", depth
         if style.startswith("List Number"):

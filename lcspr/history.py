@@ -110,12 +110,14 @@ def as_dict(decision: Decision) -> dict[str, Any]:
         "requested": decision.requested, "included": decision.included, "sent": decision.sent,
         "approved": [{"file": path, "blob": blob} for path, blob in decision.approved],
         "corrects": decision.corrects, "findings": decision.findings,
+        "agency": decision.agency, "received": decision.received,
     }
 
 
 def entries(root: Path, case_id: str | None = None) -> list[Decision]:
-    """The decisions and corrections recorded in Git, oldest first; only `case_id`'s when given."""
-    wanted = (*trail.DECISIONS, trail.CORRECTION)
+    """The decisions, corrections and receipts of agencies' forms recorded in Git, oldest
+    first; only `case_id`'s when given."""
+    wanted = (*trail.DECISIONS, trail.CORRECTION, trail.RECEIVE)
     found = []
     for commit in walk(root, grep=f"^{trail.ACTION}: "):
         record = commit.record

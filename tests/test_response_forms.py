@@ -253,6 +253,11 @@ def test_a_form_filled_as_in_word_is_received_validated_committed_and_stops_the_
     assert {d["agency"] for d in due_after if d["deadline"] == "referral-response"} == {"acute-trust"}
     rendered = run(screened, "render", CASE, "response", "--agency", "police")
     assert rendered.exit_code == 0, rendered.output
+    shown = run(screened, "history", CASE)
+    assert "2026-11-26  response received from police  (receive, recorded by " in shown.output
+    assert f"    received: responses/police.docx sha256:{digest}" in shown.output
+    entry = json.loads(run(screened, "history", CASE, "--format", "json").output)[-1]
+    assert (entry["action"], entry["agency"], entry["commit"]) == ("receive", "police", head(screened))
 
 
 def test_a_received_response_renders_into_the_reports_merged_chronology(examples_root: Path, tmp_path: Path) -> None:
@@ -603,3 +608,65 @@ def test_text_that_looks_like_markdown_stays_text() -> None:
     for text in ("1. not a list", "# not a heading", "- not a bullet", "a *star* and _under_ [link](x) <b>"):
         html = MarkdownIt("commonmark").render(_escape(text))
         assert html == f"<p>{text.replace('<', '&lt;').replace('>', '&gt;')}</p>\n", (text, html)
+
+
+def test_sections_keep_links_tables_and_nested_lists(screened: Path, tmp_path: Path) -> None:
+    def structure(doc: Any) -> None:
+        from docx.oxml import parse_xml
+
+        paragraph = section_paragraph(doc, "Good practice")
+        paragraph.add_run("See ")
+        rel = paragraph.part.relate_to("https://example.org/guidance", "http://schemas.openxmlformats.org/"
+                                       "officeDocument/2006/relationships/hyperlink", is_external=True)
+        paragraph._p.append(parse_xml(
+            f'<w:hyperlink xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+            f'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="{rel}">'
+            '<w:r><w:t>the guidance</w:t></w:r></w:hyperlink>'))
+        paragraph.add_run(".")
+        learning = next(p for p in doc.paragraphs if p.style.name == "Heading 1" and p.text == "Learning for the agency")
+        learning.insert_paragraph_before("Training", style=style(doc, "List Bullet"))
+        learning.insert_paragraph_before("Refresher for all officers", style=style(doc, "List Bullet 2"))
+        table = doc.add_table(rows=2, cols=2)
+        for row, values in zip(table.rows, (("Action", "By"), ("Audit | flags", "March 2026"))):
+            for cell, value in zip(row.cells, values):
+                cell.text = value
+        learning._p.addprevious(table._tbl)
+
+    form = fill(blank(screened), tmp_path / "f.docx", structure)
+    assert run(screened, "receive", CASE, "--agency", "police", str(form)).exit_code == 0
+    text = (screened / "cases" / CASE / "responses" / "police.md").read_text(encoding="utf-8")
+    assert "## Good practice\n\nPrompt attendance.See [the guidance](https://example.org/guidance).\n\n- Training\n" \
+           "   - Refresher for all officers\n\n| Action | By |\n|---|---|\n| Audit \\| flags | March 2026 |\n\n" \
+           "## Learning for the agency" in text
+
+
+def test_a_table_or_picture_inside_a_cell_is_refused(screened: Path, tmp_path: Path) -> None:
+    form = fill(blank(screened), tmp_path / "f.docx", lambda d: d.tables[2].rows[3].cells[1].add_table(1, 1))
+    refused(screened, form, "the chronology table, row 3", "a table inside a cell")
+    form = fill(blank(screened), tmp_path / "g.docx",
+                lambda d: d.tables[2].rows[1].cells[2].paragraphs[0].add_run().add_picture(BytesIO(png())))
+    refused(screened, form, "the chronology table, row 1", "a picture or drawing")
+
+
+from test_team import lcspr, open_case, team  # noqa: E402,F401  (the shared "server" and its two clones)
+
+
+def test_a_receipt_passes_the_shared_repositorys_gate_and_a_forged_one_does_not(team: Any, tmp_path: Path) -> None:
+    clone = team.secretariat
+    case_id = open_case(clone)
+    moved = run(clone, "advance", case_id, "screening", "--by", "secretariat", "--set", "agencies_involved=[police]",
+                "--reason", "Forms requested.")
+    assert moved.exit_code == 0, moved.output
+    form = fill(blank(clone, case_id), tmp_path / "police.docx")
+    received = run(clone, "receive", case_id, "--agency", "police", str(form))
+    assert received.exit_code == 0, received.output
+    pushed = subprocess.run(["git", "-C", str(clone), "push"], capture_output=True, text=True)
+    assert pushed.returncode == 0, pushed.stderr
+    message = git(clone, "log", "-1", "--format=%B")
+    kept = clone / "cases" / case_id / "responses" / "police.docx"
+    kept.write_bytes(kept.read_bytes() + b"\0")
+    git(clone, "add", "-A")
+    subprocess.run(["git", "-C", str(clone), "commit", "-q", "-F", "-"], input=message, text=True, check=True)
+    forged = subprocess.run(["git", "-C", str(clone), "push"], capture_output=True, text=True)
+    assert forged.returncode != 0
+    assert f"{case_id}: trailers-disagree: Lcspr-Received says sha256" in forged.stderr
