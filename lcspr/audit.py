@@ -318,6 +318,9 @@ class _Auditor:
                 self.add(commit, record.case, "trailers-disagree",
                          f"a correction changes files ({', '.join(commit.paths[:3])}); a correction records only words")
             return
+        if record.action == trail.REALLOCATE and record.moved_to:
+            self._reallocation(commit)
+            return
         if record.is_decision and record.case:
             outside = [p for p in commit.paths if not p.startswith(f"cases/{record.case}/")]
             if outside:
@@ -337,6 +340,53 @@ class _Auditor:
             self._move(commit, change, before, after)
         if record.is_decision and not moves:
             self.add(commit, record.case, "trailers-disagree", f"a {record.action} commit that changes no case's status")
+
+    def _reallocation(self, commit: Commit) -> None:
+        """A case moved to a new ID (`lcspr reallocate`): the whole folder, its files
+        unchanged but for their ID fields, the status and every decision's field as
+        they were; the case's record goes with it."""
+        record = commit.record
+        old, new = record.case, record.moved_to
+
+        def add(kind: str, message: str) -> None:
+            self.add(commit, old, kind, message)
+
+        prefixes = (f"cases/{old}/", f"cases/{new}/")
+        outside = [p for p in commit.paths if not p.startswith(prefixes)]
+        if outside:
+            add("trailers-disagree", f"a reallocation of {old} to {new} also changes {', '.join(outside[:3])}")
+        if len(commit.parents) != 1:
+            add("trailers-disagree", "a reallocation is a commit of its own, not a merge")
+            return
+        removed = {c.name: c.before[0] for c in commit.changes if c.case_id == old and c.after == NULL}
+        added = {c.name: c.after for c in commit.changes if c.case_id == new and c.before[0] == NULL}
+        kept = [c.path for c in commit.changes if c.case_id in (old, new)
+                and c.name not in (removed if c.case_id == old else added)]
+        if kept or set(removed) != set(added) or CASE_FILE not in removed:
+            add("trailers-disagree", f"a reallocation moves the whole folder of {old} to {new}, but "
+                + (f"{', '.join(kept[:3])} stay(s) or changed in place" if kept else
+                   f"the files moved differ ({', '.join(sorted(set(removed) ^ set(added))[:3]) or 'no case.md'})"))
+            return
+        changed_documents = [n for n in removed if n.startswith("documents/") and removed[n] != added[n]]
+        if changed_documents:
+            add("sent-document-changed", f"{', '.join(changed_documents)} changed on the way to {new}; "
+                "a document sent stays as it was sent")
+        before, problem = self.data(removed[CASE_FILE], old)
+        after, problem_after = self.data(added[CASE_FILE], new)
+        if problem or problem_after or before is None or after is None:
+            add("unreadable", problem or problem_after or f"cases/{new}/case.md cannot be read")
+            return
+        edited = trail.changed_fields(before, after, self.owned)
+        if edited:
+            add("hand-edit", _edited(edited, before, after) + f"; a reallocation to {new} changes only the ID")
+        if after.get("id") != new:
+            add("trailers-disagree", f"{trail.MOVED_TO} {new}, but cases/{new}/case.md says id {after.get('id')!r}")
+        moved = self.cases.pop(old, None)
+        if moved is not None:
+            moved.sent = {p.replace(prefixes[0], prefixes[1], 1): sha for p, sha in moved.sent.items()}
+            self.cases[new] = moved
+        self.files_of.pop(old, None)
+        self.files_of.pop(new, None)
 
     def _times(self, commit: Commit) -> None:
         """Recorded-at times never go backwards; when they do, blame the commit out of

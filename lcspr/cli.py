@@ -132,10 +132,12 @@ def init(path: Path, partnership: str, prefix: str) -> None:
 @click.option("--received", help="The day the referral arrived, YYYY-MM-DD (default: today).")
 @click.option("--serious-incident", is_flag=True, help="The case began as a serious incident notification.")
 @click.option("--aware", help="With --serious-incident: the day the local authority became aware, YYYY-MM-DD.")
+@click.option("--offline", is_flag=True,
+              help="Allocate the ID in this clone alone, without the remote (see lcspr reallocate if it collides).")
 @TEXT_OR_JSON
 @click.pass_context
 def new_case(ctx: click.Context, title: str | None, referred_by: str | None, received: str | None,
-             serious_incident: bool, aware: str | None, fmt: str) -> None:
+             serious_incident: bool, aware: str | None, offline: bool, fmt: str) -> None:
     """Open a case: the next ID, a case folder from the skeletons, one commit."""
     from lcspr.intake import new_case as open_case
 
@@ -147,11 +149,15 @@ def new_case(ctx: click.Context, title: str | None, referred_by: str | None, rec
         referred_by = _ask(interactive, f"Referring agency ({', '.join(repo.config.agencies)})", "--referred-by")
     if serious_incident and aware is None:
         aware = _ask(interactive, "Day the local authority became aware (YYYY-MM-DD)", "--aware")
-    result = open_case(repo, title, referred_by, received, serious_incident, aware)
+    result = open_case(repo, title, referred_by, received, serious_incident, aware, offline=offline)
     if fmt == "json":
-        _print_json({"id": result.id, "path": result.path, "commit": result.commit})
-    else:
-        click.echo(f"Opened {result.id} in {result.path} (commit {result.commit[:10]}).")
+        _print_json({"id": result.id, "path": result.path, "commit": result.commit, "pushed_to": result.pushed_to,
+                     "taken": result.taken})
+        return
+    pushed = f" and pushed it to {result.pushed_to}" if result.pushed_to else ""
+    click.echo(f"Opened {result.id} in {result.path} (commit {result.commit[:10]}){pushed}.")
+    if result.taken:
+        click.echo(f"{', '.join(result.taken)} went to cases others opened meanwhile: this case is {result.id}.")
 
 
 def _ask(interactive: bool, prompt: str, option: str) -> str:
@@ -388,6 +394,41 @@ def correct(ctx: click.Context, commit: str, reason: str, by: str | None, on: st
     record = record_correction(_repo(ctx), commit, reason, by, on)
     click.echo(f"Recorded the correction of {record.corrects[:10]} (commit {record.commit[:10]}): "
                + ", ".join(record.findings))
+
+
+@cli.command()
+@click.argument("case_id", metavar="ID")
+@click.option("--reason", required=True, help="Why the case moves, e.g. the ID was opened twice (goes into the record).")
+@click.option("--by", "by", help="The role recording the move, from lcspr.toml [roles] (default: default_role).")
+@click.option("--on", "on", help="The day it was decided, YYYY-MM-DD (default: today).")
+@click.pass_context
+def reallocate(ctx: click.Context, case_id: str, reason: str, by: str | None, on: str | None) -> None:
+    """Move case ID to the next ID free here and on the remote, in one recorded commit.
+
+    For a case two clones opened under the same ID: run it in the clone whose case
+    has not been shared yet, before `lcspr sync`."""
+    from lcspr.reallocation import reallocate as move_case
+
+    moved = move_case(_repo(ctx), case_id, reason, by, on)
+    click.echo(f"Moved {moved.old} to {moved.new} in {moved.path} (commit {moved.commit[:10]}).")
+
+
+@cli.command()
+@click.pass_context
+def sync(ctx: click.Context) -> None:
+    """Bring in the shared remote's commits, validate and audit them, and push yours (never forcing)."""
+    from lcspr.sync import sync as sync_repository
+
+    result = sync_repository(_repo(ctx))
+    if not result.received and not result.sent:
+        click.echo(f"Up to date with {result.remote}.")
+        return
+    if result.received:
+        touched = f", touching {', '.join(result.cases)}" if result.cases else ""
+        click.echo(f"Received {result.received} commit(s) from {result.remote} ({result.how}){touched}; "
+                   "validated and audited.")
+    if result.sent:
+        click.echo(f"Sent {result.sent} commit(s) to {result.remote}.")
 
 
 @cli.command("import")

@@ -280,25 +280,27 @@ def record_change(
     message: str | Callable[[], str],
     sign: bool = False,
     only: list[Path] | None = None,
+    also: tuple[Path, ...] = (),
 ) -> str:
     """Inside `writing(root, folder)`, which has made every check: write with
     `write()` and commit `folder` alone in one commit (or, with `only`, just those
-    files in it).
+    files in it; with `also`, those folders too, for a case moved to another folder).
 
     Returns the new commit's hash. Files already staged elsewhere stay staged and
     out of the commit. On any failure before the commit exists (including
-    Ctrl-C), the folder's files and its entries in Git's index are put back as
+    Ctrl-C), the folders' files and their entries in Git's index are put back as
     they were and the error propagates. `message` may be a function, called
     after `write()`."""
-    path = folder.relative_to(root).as_posix()
+    folders = (folder, *also)
+    paths = [f.relative_to(root).as_posix() for f in folders]
     head = _head(root)
-    staged = _index_entries(root, path)
-    snapshot = _Snapshot(folder)
+    staged = [_index_entries(root, path) for path in paths]
+    snapshots = [_Snapshot(f) for f in folders]
     text = None
     try:
         write()
         text = message() if callable(message) else message
-        targets = [p.relative_to(root).as_posix() for p in only] if only else [path]
+        targets = [p.relative_to(root).as_posix() for p in only] if only else paths
         git(root, "add", "-A", "--", *targets)
         # --cleanup=whitespace: a reason may start a line with '#'; a user's
         # commit.cleanup=strip must not drop it from the record.
@@ -313,8 +315,10 @@ def record_change(
             # Interrupted after `git commit` finished: the decision is recorded
             # and the files match it, so there is nothing to put back.
             return _head(root)
-        snapshot.restore()
-        _restore_index(root, path, staged)
+        for snapshot in snapshots:
+            snapshot.restore()
+        for path, entries in zip(paths, staged):
+            _restore_index(root, path, entries)
         raise
     return _head(root)
 

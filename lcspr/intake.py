@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from string import Template
 
-from lcspr import gitops, mdfile, paths, records, trail
+from lcspr import gitops, mdfile, paths, records, remote, trail
 from lcspr.calendar import parse_iso_date
 from lcspr.errors import InvalidDate, UsageError, ValidationFailed
 from lcspr.repository import Repository
 from lcspr.resources import resource_dir
+
+
+#: How many times `new-case` allocates again when someone else pushed first.
+ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,10 @@ class NewCase:
     id: str
     path: str
     commit: str
+    #: The remote branch the case was pushed to ("" without a remote).
+    pushed_to: str = ""
+    #: IDs that others took first while this case was being opened.
+    taken: list[str] = field(default_factory=list)
 
 
 def _skeleton(repo: Repository, name: str) -> Template:
@@ -43,8 +51,15 @@ def new_case(
     serious_incident: bool = False,
     aware: str | None = None,
     today: date | None = None,
+    offline: bool = False,
 ) -> NewCase:
-    """Open a case: next free ID, folder from the skeletons, validated, one commit."""
+    """Open a case: next free ID, folder from the skeletons, validated, one commit.
+
+    When the current branch has an upstream on a remote (and not `offline`), the
+    ID is allocated against the shared branch: fetch, catch up, allocate, commit,
+    push; when someone else pushed first, the commit is taken back and the case
+    opened again under the next free ID (up to ATTEMPTS times). Either the case
+    is on the remote, or nothing was written."""
     config = repo.config
     today = today or date.today()
     records.check_agency(config, referred_by)
@@ -65,29 +80,53 @@ def new_case(
         raise UsageError(f"--title: {bad_title[0].message.rstrip('.')}.")
 
     with gitops.writing(config.root):
-        # Allocated under the lock, so two new-case runs in one checkout never share an ID.
-        case_id = records.next_case_id(config, received_day.year)
-        folder = config.cases_dir / case_id
-        if folder.exists():
-            raise UsageError(f"{records.relative(config, folder)} already exists; nothing was written.")
-        values = {
-            "id": case_id,
-            "title": mdfile.yaml_scalar(title),
-            "referred_by": referred_by,
-            "received": received,
-            "status": repo.workflow.initial,
-            "serious_incident": f"serious_incident:\n  aware: {aware}\n" if aware else "",
-            "agency": referred_by,
-            "requested": received,
-        }
-        message = trail.Decision(
-            action=trail.NEW_CASE, case=case_id, target=repo.workflow.initial, decided_on=received,
-            recorded_at=gitops.now_utc(), subject=f"{case_id}: open case ({title})",
-            reason=f"Referral from {config.agency_name(referred_by)} received {received}.",
-        ).message()
-        commit = gitops.record_change(
-            config.root, folder, lambda: _scaffold(repo, case_id, folder, values, title), message, sign=config.sign
+        up = None if offline else remote.upstream(config.root)
+        if up is None:
+            return _open(repo, title, referred_by, received, received_day.year, aware)
+        taken: list[str] = []
+        for _ in range(ATTEMPTS):
+            remote.fetch(config.root, up)
+            remote.catch_up(config.root, up, "open the case")
+            opened = _open(repo, title, referred_by, received, received_day.year, aware)
+            pushed = remote.push(config.root, up)
+            if pushed.ok:
+                return NewCase(opened.id, opened.path, opened.commit, up.name, taken)
+            remote.undo_commit(config.root, opened.commit, [config.root / opened.path])
+            if pushed.outcome != remote.BEHIND:
+                raise remote.refused(up, pushed, f"{opened.id} was not opened (nothing was written here).")
+            taken.append(opened.id)
+        raise remote.RemoteError(
+            f"others kept opening cases first ({', '.join(taken)} were taken while lcspr tried); nothing was "
+            "written. Try again in a moment."
         )
+
+
+def _open(repo: Repository, title: str, referred_by: str, received: str, year: int, aware: str | None) -> NewCase:
+    """Inside `writing`: allocate the next ID in this checkout, write the folder, commit it."""
+    config = repo.config
+    # Allocated under the lock, so two new-case runs in one checkout never share an ID.
+    case_id = records.next_case_id(config, year)
+    folder = config.cases_dir / case_id
+    if folder.exists():
+        raise UsageError(f"{records.relative(config, folder)} already exists; nothing was written.")
+    values = {
+        "id": case_id,
+        "title": mdfile.yaml_scalar(title),
+        "referred_by": referred_by,
+        "received": received,
+        "status": repo.workflow.initial,
+        "serious_incident": f"serious_incident:\n  aware: {aware}\n" if aware else "",
+        "agency": referred_by,
+        "requested": received,
+    }
+    message = trail.Decision(
+        action=trail.NEW_CASE, case=case_id, target=repo.workflow.initial, decided_on=received,
+        recorded_at=gitops.now_utc(), subject=f"{case_id}: open case ({title})",
+        reason=f"Referral from {config.agency_name(referred_by)} received {received}.",
+    ).message()
+    commit = gitops.record_change(
+        config.root, folder, lambda: _scaffold(repo, case_id, folder, values, title), message, sign=config.sign
+    )
     return NewCase(case_id, records.relative(config, folder), commit)
 
 

@@ -39,6 +39,8 @@ CORRECTS = "Lcspr-Corrects"
 FINDING = "Lcspr-Finding"
 AGENCY = "Lcspr-Agency"
 RECEIVED = "Lcspr-Received"
+#: A reallocation: the ID the case (Lcspr-Case, its old ID) was moved to.
+MOVED_TO = "Lcspr-Moved-To"
 
 # The actions.
 INIT = "init"
@@ -97,6 +99,8 @@ class Decision:
     agency: str = ""
     #: What a receipt kept: `<path in the case folder> sha256:<hex>` of the form as received.
     received: str = ""
+    #: A reallocation: the new ID of the case.
+    moved_to: str = ""
     # Known once the record is a commit.
     commit: str = ""
     recorded_by: str = ""
@@ -112,7 +116,7 @@ class Decision:
         single = [(CASE, self.case), (ACTION, self.action), (FROM, self.source), (TO, self.target),
                   (DECIDED_BY, self.decided_by), (HOLDER, self.holder), (DECIDED_ON, self.decided_on),
                   (RECORDED_AT, self.recorded_at), (CORRECTS, self.corrects), (AGENCY, self.agency),
-                  (RECEIVED, self.received)]
+                  (RECEIVED, self.received), (MOVED_TO, self.moved_to)]
         lines = [(key, value) for key, value in single if value]
         lines += [(REQUESTED, v) for v in self.requested]
         lines += [(INCLUDED, v) for v in self.included]
@@ -150,7 +154,7 @@ class Decision:
             holder=one(HOLDER), decided_on=one(DECIDED_ON), recorded_at=one(RECORDED_AT), subject=subject,
             reason=body, requested=many(REQUESTED), included=many(INCLUDED), sent=many(SENT), approved=approved,
             checked=many(CHECKED), corrects=one(CORRECTS), findings=many(FINDING), agency=one(AGENCY),
-            received=one(RECEIVED), trailers=trailers, **commit,
+            received=one(RECEIVED), moved_to=one(MOVED_TO), trailers=trailers, **commit,
         )
 
     def missing_trailers(self) -> list[str]:

@@ -116,6 +116,8 @@ def test_new_case_json_output(records_root):
         "id": "LIG-2026-001",
         "path": "cases/LIG-2026-001",
         "commit": git(records_root, "rev-parse", "HEAD").strip(),
+        "pushed_to": "",  # no remote: the case is in this clone alone
+        "taken": [],
     }
     data = mdfile.read(records_root / "cases/LIG-2026-001/case.md").data
     assert data["serious_incident"] == {"aware": "2026-11-18"}

@@ -256,3 +256,46 @@ def test_the_ci_templates_validate_and_audit_every_push(name):
         assert checkout["with"]["fetch-depth"] == 0
     else:
         assert data["lcspr"]["variables"]["GIT_DEPTH"] == "0"
+
+
+# --- IDs that cannot collide ---------------------------------------------------------------
+
+
+def test_twenty_rounds_of_two_clones_opening_a_case_at_once_give_forty_ids(team):
+    import threading
+
+    clones = [team.secretariat, team.reviewer]
+    said: list[str] = []
+    for round_ in range(20):
+        barrier = threading.Barrier(2)
+        results: dict[int, subprocess.CompletedProcess[str]] = {}
+
+        def opening(i: int) -> None:
+            barrier.wait()
+            results[i] = lcspr(clones[i], "new-case", "--title", f"Child {chr(65 + round_)}{i + 1}", "--referred-by", "police",
+                               "--received", RECEIVED, "--format", "json")
+
+        threads = [threading.Thread(target=opening, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for i in range(2):
+            assert results[i].returncode == 0, results[i].stderr
+            said.append(results[i].stdout)
+    opened = [yaml.safe_load(out) for out in said]
+    ids = [o["id"] for o in opened]
+    assert len(set(ids)) == 40
+    assert sorted(ids) == [f"LIG-2026-{n:03d}" for n in range(1, 41)]
+    assert all(o["pushed_to"] == "origin/main" for o in opened)
+    # Each case the user was told of is on the server, under that ID, as its own commit.
+    server_cases = git(team.server, "ls-tree", "--name-only", "main", "cases/").split()
+    assert sorted(server_cases) == sorted(["cases/.gitkeep"] + [f"cases/{i}" for i in ids])
+    for o in opened:
+        assert git(team.server, "log", "-1", "--format=%(trailers:key=Lcspr-Case,valueonly)", o["commit"]).strip() == o["id"]
+    assert any(o["taken"] for o in opened)  # the two did collide, and one allocated again
+    for clone in clones:
+        git(clone, "pull", "--quiet")
+        assert lcspr(clone, "validate").returncode == 0
+        audited = lcspr(clone, "audit")
+        assert audited.returncode == 0, audited.stdout
