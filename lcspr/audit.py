@@ -16,8 +16,9 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
 
 from lcspr import audit_state, gitops, history, mdfile, trail
@@ -36,6 +37,9 @@ CLOCK_SKEW = timedelta(minutes=5)
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 T = TypeVar("T")
+_RESPONSES = f"{RESPONSES_DIR}/"
+_NO_TIME = ("", "", "")  # no Recorded-At on a commit's ancestry yet
+_UNSEEN = ("(unseen)", "", "")  # a commit the walk has not seen
 
 
 @dataclass
@@ -149,6 +153,54 @@ class _Recent(Generic[T]):
         self.put(key, value)
 
 
+class _Watermarks:
+    """Each commit's Recorded-At watermark (time, commit, case), for its children.
+    The last `size` are kept in memory, in walk order; older ones, asked for only
+    by the merge of a long-lived branch, go to a private scratch database that
+    SQLite deletes when closed, so memory stays flat however long the history."""
+
+    def __init__(self, size: int = 8192) -> None:
+        self.size = size
+        self.recent: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
+        self.pending: dict[str, tuple[str, str, str]] = {}
+        self.db: Any = None
+
+    def get(self, sha: str, default: tuple[str, str, str]) -> tuple[str, str, str]:
+        found = self.recent.get(sha) or self.pending.get(sha)
+        if found is None and self.db is not None:
+            row = self.db.execute("select a, b, c from mark where sha = ?", (sha,)).fetchone()
+            found = tuple(row) if row else None
+        return default if found is None else found
+
+    def __contains__(self, sha: str) -> bool:
+        return self.get(sha, _UNSEEN) is not _UNSEEN
+
+    def __setitem__(self, sha: str, value: tuple[str, str, str]) -> None:
+        recent = self.recent
+        recent[sha] = value
+        recent.move_to_end(sha)
+        if len(recent) > self.size:
+            oldest, mark = recent.popitem(last=False)
+            self.pending[oldest] = mark
+            if len(self.pending) >= 1024:
+                self._spill()
+
+    def _spill(self) -> None:
+        import sqlite3
+
+        if self.db is None:
+            self.db = sqlite3.connect("")  # "": a temporary database on disk, removed on close
+            self.db.execute("create table mark (sha text primary key, a text, b text, c text)")
+        self.db.executemany("insert or replace into mark values (?, ?, ?, ?)",
+                            [(sha, *value) for sha, value in self.pending.items()])
+        self.pending.clear()
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
 class _Auditor:
     def __init__(self, repo: Repository, reader: gitops.ObjectReader, now: datetime,
                  store: "audit_state.BlobData | None" = None) -> None:
@@ -162,18 +214,21 @@ class _Auditor:
         self.cases: dict[str, CaseTrail] = {}
         self.corrections: list[Decision] = []
         # commit -> (latest honest Lcspr-Recorded-At on its ancestry, the commit and case that set it)
-        self.latest: dict[str, tuple[str, str, str]] = {}
+        self.latest = _Watermarks()
         self.blamed: set[str] = set()
         self.files_of: dict[str, dict[str, str]] = {}  # case -> its files, as of `previous`
         self._cases_dir = repo.config.cases_dir
+        self._folders: dict[str, Path] = {}
+        self._others: dict[int, set[str]] = {}  # per transition: the owned fields it does not write
         self.future = (now + CLOCK_SKEW).strftime("%Y-%m-%dT%H:%M:%SZ")  # a Recorded-At after this is
         self._kinds: dict[tuple[str, str, str | None], set[str]] = {}
         self._nowhere = Path(CASE_FILE)
         self.previous = ""
+        self.complete = False  # whether files_of holds every case folder
         # Bounded: a history of any length costs the same memory (a case's versions are
         # read in turn, so recent ones are what is asked again).
         self._parsed: _Recent[tuple[Any, str | None]] = _Recent(2048)
-        self._data: _Recent[tuple[Any, str | None]] = _Recent(8192)
+        self._data: _Recent[tuple[Any, str | None]] = _Recent(2048)
         self._checked: _Recent[list[str]] = _Recent(4096)
         self.commits = self.decisions = 0
 
@@ -215,6 +270,17 @@ class _Auditor:
             self.store.put(f"data {sha}", found[0])
         return found
 
+    def prefetch(self, commits: list[Commit]) -> None:
+        """Ask the store once for the kept data of every case.md version `commits` bring
+        that is not at hand: one query for many, not one each."""
+        if not self.store:
+            return
+        wanted = {change.after for commit in commits for change in commit.changes
+                  if change.name == CASE_FILE and change.after != NULL and change.after not in self._data}
+        for key, value in self.store.get_many([f"data {sha}" for sha in wanted]).items():
+            if isinstance(value, dict):
+                self._data.put(key[5:], (value, None))
+
     def _read(self, cache: "_Recent[tuple[Any, str | None]]", sha: str, shown: str,
               read: Any) -> tuple[Any, str | None]:
         """`read(text)` of a blob, remembered; a blob that cannot be read is a problem, not an error."""
@@ -237,18 +303,24 @@ class _Auditor:
     def follow(self, commit: Commit) -> None:
         """Keep each known case folder's files up to date from the walk itself, while the
         walk goes from parent to child; anywhere else (a merge, a branch, a walk by path)
-        forget them, to be read again from Git's trees when asked for."""
-        if commit.parents != [self.previous]:
+        forget them, to be read again from Git's trees when asked for. A walk from the
+        first commit sees every file arrive, so it knows every case folder without
+        asking Git, until the walk leaves the line."""
+        if not commit.parents and not self.previous:
+            self.complete = True
+        elif commit.parents != [self.previous]:
             self.files_of.clear()
-        else:
-            for change in commit.changes:
-                files = self.files_of.get(change.case_id)
-                if files is None:
-                    continue
-                if change.after == NULL:
-                    files.pop(change.name, None)
-                else:
-                    files[change.name] = change.after
+            self.complete = False
+            self.previous = commit.sha
+            return
+        for change in commit.changes:
+            files = self.files_of.setdefault(change.case_id, {}) if self.complete else self.files_of.get(change.case_id)
+            if files is None or not _in_folder(change.name):
+                continue
+            if change.after == NULL:
+                files.pop(change.name, None)
+            else:
+                files[change.name] = change.after
         self.previous = commit.sha
 
     def files_at(self, commit: str, case_id: str) -> dict[str, str]:
@@ -258,6 +330,9 @@ class _Auditor:
         if known is not None:
             return known
         files: dict[str, str] = {}
+        if self.complete:  # no file of this folder has arrived yet
+            self.files_of[case_id] = files
+            return files
         folder = f"{commit}:cases/{case_id}"
         # The folder and its two subfolders in one round trip to Git.
         top, responses, documents = self.reader.trees([folder, f"{folder}/{RESPONSES_DIR}", f"{folder}/documents"])
@@ -274,7 +349,10 @@ class _Auditor:
     def case_at(self, files: dict[str, str], case_id: str, before: dict[str, Any], kinds: set[str]) -> Case:
         """The case as a decision saw it: case.md as before the move, and the other files
         its requirements read (`kinds`: referral, report, response) as committed."""
-        case = Case(case_id, self._cases_dir / case_id)
+        folder = self._folders.get(case_id)
+        if folder is None:
+            folder = self._folders[case_id] = self._cases_dir / case_id
+        case = Case(case_id, folder)
         shown = f"cases/{case_id}/{CASE_FILE}"
         case.files["case"] = mdfile.MarkdownFile(self._nowhere, shown, "", before, "", {}, 0, 1)
         if not kinds:
@@ -282,8 +360,8 @@ class _Auditor:
         names = {"referral.md": "referral", REPORT_FILE: "report", ACTIONS_FILE: "actions"}
         for name, sha in sorted(files.items()):
             kind = names.get(name)
-            if kind is None and name.startswith(f"{RESPONSES_DIR}/") and name.endswith(".md"):
-                kind = f"response:{PurePosixPath(name).stem}"
+            if kind is None and name.startswith(_RESPONSES) and name.endswith(".md"):
+                kind = f"response:{name[len(_RESPONSES):-3]}"
             if kind is None or kind.split(":", 1)[0] not in kinds:
                 continue
             md, _ = self.parse(sha, f"cases/{case_id}/{name}")
@@ -393,7 +471,11 @@ class _Auditor:
         line: one whose time is later than a descendant's own commit time is the forgery."""
         record = commit.record
         recorded = record.recorded_at
-        before = max((self.latest.get(p, ("", "", "")) for p in commit.parents), default=("", "", ""))
+        parents = commit.parents
+        if len(parents) == 1:
+            before = self.latest.get(parents[0], _NO_TIME)
+        else:
+            before = max((self.latest.get(p, _NO_TIME) for p in parents), default=_NO_TIME)
         self.latest[commit.sha] = before
         if record.is_decision and record.decided_on and not _DATE.match(record.decided_on):
             self.add(commit, record.case, "broken-trailers", f"{trail.DECIDED_ON} {record.decided_on!r} is not a date like 2026-11-26")
@@ -446,7 +528,8 @@ class _Auditor:
         """A document sent is never changed or deleted afterwards."""
         record = commit.record
         for change in commit.changes:
-            sender = self.cases.get(change.case_id, CaseTrail()).sent.get(change.path)
+            known = self.cases.get(change.case_id)
+            sender = known.sent.get(change.path) if known is not None else None
             if sender and sender != commit.sha:
                 verb = "deletes" if change.after == NULL else "changes"
                 self.add(commit, change.case_id, "sent-document-changed",
@@ -530,7 +613,10 @@ class _Auditor:
             return
         transition = verdict.transition
         assert transition is not None
-        extra = trail.changed_fields(before, after, self.owned - trail.transition_fields(transition))
+        others = self._others.get(id(transition))
+        if others is None:
+            others = self._others[id(transition)] = self.owned - trail.transition_fields(transition)
+        extra = trail.changed_fields(before, after, others)
         if extra:
             add("hand-edit", _edited(extra, before, after) + f"; the move {source} -> {target} does not set it")
         for kind in transition.keeps_approved:
@@ -612,6 +698,24 @@ class _Auditor:
                 finding.correction = f"{record.decided_by} on {record.decided_on}: {' '.join(record.reason.split())}"
 
 
+def _batches(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _in_folder(name: str) -> bool:
+    """Whether a file (relative to its case folder) is one `files_at` reads from Git's
+    trees: in the folder itself, or directly in responses/ or documents/."""
+    slashes = name.count("/")
+    return not slashes or (slashes == 1 and name.startswith((_RESPONSES, "documents/")))
+
+
 def _in_history(root: Path, name: str) -> list[str]:
     """The full ID of commit `name` (lcspr writes full IDs; a hand-written one may be
     short) when it is in HEAD's history, else nothing."""
@@ -677,8 +781,11 @@ def audit(repo: Repository, strict: bool = False, case_id: str | None = None,
             audit_state.restore(saved, auditor)
             since = saved["commit"]
             revisions = f"{since}..{head}"
-        for commit in history.walk(root, changes=True, signatures=signatures, paths=paths, revisions=revisions):
-            auditor.commit(commit, signatures)
+        walk = history.walk(root, changes=True, signatures=signatures, paths=paths, revisions=revisions, reasons=False)
+        for batch in _batches(walk, 256):  # a bounded look-ahead: memory stays flat
+            auditor.prefetch(batch)
+            for commit in batch:
+                auditor.commit(commit, signatures)
         if ident and not case_id:
             audit_state.save(root, ident, head, auditor)
         if case_id:  # corrections change no file, so a walk by path does not see them
@@ -690,6 +797,7 @@ def audit(repo: Repository, strict: bool = False, case_id: str | None = None,
             status = data.get("status") if data else None
             auditor.cases.setdefault(case_id, CaseTrail()).committed = (blob, None if status is None else str(status))
         auditor.apply_corrections()
+        auditor.latest.close()
     findings = auditor.findings
     if case_id:
         findings = [f for f in findings if case_id in f.case.split(",") and f.kind != "time-order"]

@@ -9,7 +9,6 @@ the whole walk.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +17,8 @@ from typing import Any
 from lcspr import gitops, trail
 from lcspr.trail import Decision
 
-_CASE_PATH = re.compile(r"^cases/([^/]+)/(.+)$")
 NULL = "0" * 40
+_ACTION = trail.ACTION.lower()
 
 
 @dataclass
@@ -54,10 +53,11 @@ class Commit:
 
 
 def walk(root: Path, changes: bool = False, signatures: bool = False, paths: list[str] | None = None,
-         grep: str | None = None, revisions: str = "HEAD") -> Iterator[Commit]:
+         grep: str | None = None, revisions: str = "HEAD", reasons: bool = True) -> Iterator[Commit]:
     """Every commit reachable from HEAD (or in `revisions`, such as `A..B`), parents
     before children, in one `git log` (only those touching `paths`, or whose message
-    matches `grep`, when given)."""
+    matches `grep`, when given). With `reasons` False, only a correction's record
+    keeps its reason (the audit reads no other)."""
     fields = ["%H", "%P", "%cn", "%cI"] + (["%G?"] if signatures else []) + ["%(trailers:only,unfold)", "%B"]
     fmt = "%x1e" + "%x1f".join(fields) + "%x1d"
     args = ["log", "--reverse", "--topo-order", f"--format={fmt}"]
@@ -74,7 +74,10 @@ def walk(root: Path, changes: bool = False, signatures: bool = False, paths: lis
         sha, parents, name, when = parts[:4]
         signature = parts[4] if signatures else ""
         trailers = trail.parse_trailers(parts[-2])
-        subject, body = trail.split_body(parts[-1], bool(trailers))
+        if reasons or trailers.get(_ACTION) == [trail.CORRECTION]:
+            subject, body = trail.split_body(parts[-1], bool(trailers))
+        else:
+            subject, body = parts[-1].lstrip("\n").partition("\n")[0].strip(), ""
         decision = Decision.read(subject, body, trailers, commit=sha, recorded_by=name, committed_at=when)
         commit = Commit(sha, parents.split(), decision, signature)
         if changes:
@@ -84,20 +87,26 @@ def walk(root: Path, changes: bool = False, signatures: bool = False, paths: lis
 
 def _parse_raw(raw: str, paths: list[str]) -> Iterator[Change]:
     """The changes under cases/ of `git log --raw` output; every path changed goes into `paths`."""
-    for line in raw.splitlines():
+    for line in raw.split("\n"):
         if not line.startswith(":"):
             continue
         meta, _, path = line.partition("\t")
         paths.append(path)
-        match = _CASE_PATH.match(path)
-        if not match:
+        if not path.startswith("cases/"):
+            continue
+        case_id, slash, name = path[6:].partition("/")
+        if not (case_id and slash and name):
+            continue
+        if meta[1] != ":":  # one parent: `:mode mode sha sha status`
+            fields = meta.split(" ")
+            yield Change(case_id, name, [fields[2]], fields[3])
             continue
         colons = len(meta) - len(meta.lstrip(":"))
         fields = meta.lstrip(":").split()
         # `:mode.. sha_parent.. sha_result status`: one mode and one sha per
         # parent, then the result's (combined format for merges).
         shas = fields[colons + 1 : 2 * colons + 2]
-        yield Change(match[1], match[2], shas[:-1], shas[-1])
+        yield Change(case_id, name, shas[:-1], shas[-1])
 
 
 def as_dict(decision: Decision) -> dict[str, Any]:

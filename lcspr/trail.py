@@ -42,6 +42,12 @@ RECEIVED = "Lcspr-Received"
 #: A reallocation: the ID the case (Lcspr-Case, its old ID) was moved to.
 MOVED_TO = "Lcspr-Moved-To"
 
+# The same, as the reader looks them up (parse_trailers keys them in lower case).
+_CASE, _ACTION, _FROM, _TO, _DECIDED_BY, _HOLDER, _DECIDED_ON, _RECORDED_AT = (
+    k.lower() for k in (CASE, ACTION, FROM, TO, DECIDED_BY, HOLDER, DECIDED_ON, RECORDED_AT))
+_REQUESTED, _INCLUDED, _SENT, _APPROVED, _CHECKED, _CORRECTS, _FINDING, _AGENCY, _RECEIVED = (
+    k.lower() for k in (REQUESTED, INCLUDED, SENT, APPROVED, CHECKED, CORRECTS, FINDING, AGENCY, RECEIVED))
+
 # The actions.
 INIT = "init"
 NEW_CASE = "new-case"
@@ -67,6 +73,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     REALLOCATE: (CASE,),
     RECEIVE: (CASE, AGENCY, RECEIVED, DECIDED_ON, RECORDED_AT),
 }
+
+_LOWER = {key: key.lower() for keys in REQUIRED.values() for key in keys}
 
 
 @dataclass
@@ -135,31 +143,32 @@ class Decision:
         return "\n\n".join(parts) + "\n"
 
     @classmethod
-    def read(cls, subject: str, body: str, trailers: dict[str, list[str]], **commit: str) -> "Decision":
+    def read(cls, subject: str, body: str, trailers: dict[str, list[str]], commit: str = "", recorded_by: str = "",
+             committed_at: str = "") -> "Decision":
         """The record of a commit, from its subject, body and trailers (as Git parsed them)."""
-
-        def one(key: str) -> str:
-            values = trailers.get(key.lower())
-            return values[0] if values else ""
-
-        def many(key: str) -> list[str]:
-            return list(trailers.get(key.lower(), []))
-
+        if not trailers:  # a plain commit (most hand commits): no record to read
+            return cls("", subject=subject, reason=body, trailers=trailers, commit=commit, recorded_by=recorded_by,
+                       committed_at=committed_at)
+        first = {key: values[0] for key, values in trailers.items() if values}.get
+        get = trailers.get
+        none: list[str] = []
         approved = []
-        for value in many(APPROVED):
+        for value in get(_APPROVED, none):
             path, _, blob = value.rpartition(" ")
             approved.append((path, blob) if path else (value, ""))
         return cls(
-            action=one(ACTION), case=one(CASE), source=one(FROM), target=one(TO), decided_by=one(DECIDED_BY),
-            holder=one(HOLDER), decided_on=one(DECIDED_ON), recorded_at=one(RECORDED_AT), subject=subject,
-            reason=body, requested=many(REQUESTED), included=many(INCLUDED), sent=many(SENT), approved=approved,
-            checked=many(CHECKED), corrects=one(CORRECTS), findings=many(FINDING), agency=one(AGENCY),
-            received=one(RECEIVED), moved_to=one(MOVED_TO), trailers=trailers, **commit,
+            action=first(_ACTION, ""), case=first(_CASE, ""), source=first(_FROM, ""), target=first(_TO, ""),
+            decided_by=first(_DECIDED_BY, ""), holder=first(_HOLDER, ""), decided_on=first(_DECIDED_ON, ""),
+            recorded_at=first(_RECORDED_AT, ""), subject=subject, reason=body, requested=list(get(_REQUESTED, none)),
+            included=list(get(_INCLUDED, none)), sent=list(get(_SENT, none)), approved=approved,
+            checked=list(get(_CHECKED, none)), corrects=first(_CORRECTS, ""), findings=list(get(_FINDING, none)),
+            agency=first(_AGENCY, ""), received=first(_RECEIVED, ""), moved_to=first(MOVED_TO.lower(), ""),
+            trailers=trailers, commit=commit, recorded_by=recorded_by, committed_at=committed_at,
         )
 
     def missing_trailers(self) -> list[str]:
         """The trailers this record's action needs and does not have."""
-        return [key for key in REQUIRED.get(self.action, ()) if not self.trailers.get(key.lower())]
+        return [key for key in REQUIRED.get(self.action, ()) if not self.trailers.get(_LOWER[key])]
 
 
 def parse_trailers(text: str) -> dict[str, list[str]]:
@@ -221,7 +230,7 @@ def judge(workflow: "Workflow", source: str, target: str, by: str | None, held_f
     lacks for it (None: requirements are not checked). Among the transitions
     that lead there and that `by` may decide, the first whose requirements are
     met is taken."""
-    candidates = [t for t in workflow.transitions_from(source) if target_of(t, held_from) == target]
+    candidates = workflow.leading_to(source, target, held_from)
     if not candidates:
         if target not in workflow.states:
             return Verdict(None, UNKNOWN_STATE, (
@@ -275,7 +284,14 @@ def field_value(data: Any, dotted: str) -> Any:
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any], names: Iterable[str]) -> list[str]:
     """Which of the dotted `names` differ between two case.md data."""
-    # Most top-level values are unchanged between two versions: compare those once.
-    return sorted(n for n in names
-                  if before.get(n.split(".", 1)[0]) != after.get(n.split(".", 1)[0])
-                  and field_value(before, n) != field_value(after, n))
+    # Most top-level values are unchanged between two versions: compare each of those once.
+    differs: dict[str, bool] = {}
+    found = []
+    for name in names:
+        top = name.partition(".")[0]
+        changed = differs.get(top)
+        if changed is None:
+            changed = differs[top] = before.get(top) != after.get(top)
+        if changed and field_value(before, name) != field_value(after, name):
+            found.append(name)
+    return sorted(found)

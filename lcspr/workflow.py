@@ -73,7 +73,30 @@ class Workflow:
         return {name: tuple(_requirement(r) for r in state.get("requires", [])) for name, state in self.states.items()}
 
     def transitions_from(self, state: str) -> list[Transition]:
-        return [t for t in self.transitions if state in t.sources]
+        return list(self._from_table.get(state, ()))
+
+    def leading_to(self, source: str, target: str, held_from: str | None = None) -> tuple[Transition, ...]:
+        """The transitions from `source` that lead to `target` (a resume leads back to
+        `held_from`), in the workflow's order; worked out once for each move."""
+        key = (source, target, held_from)
+        found = self._leading.get(key)
+        if found is None:
+            found = self._leading[key] = tuple(
+                t for t in self._from_table.get(source, ()) if (held_from if t.target == ANY_STATE else t.target) == target)
+        return found
+
+    @functools.cached_property
+    def _leading(self) -> dict[tuple[str, str, str | None], tuple[Transition, ...]]:
+        return {}
+
+    @functools.cached_property
+    def _from_table(self) -> dict[str, tuple[Transition, ...]]:
+        """The transitions leaving each state, in the workflow's order, made once."""
+        table: dict[str, list[Transition]] = {}
+        for transition in self.transitions:
+            for source in dict.fromkeys(transition.sources):
+                table.setdefault(source, []).append(transition)
+        return {state: tuple(found) for state, found in table.items()}
 
 
 def _requirement(raw: dict[str, Any]) -> Requirement:
