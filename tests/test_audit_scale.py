@@ -1,0 +1,84 @@
+"""What keeps `lcspr audit` near Git's own cost and its memory flat gives the same
+verdicts as the plain way: the case folders known from the walk, the watermarks
+kept out of memory, the data kept between audits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import git, run
+from test_history_audit import CASE, SCREENING, commit_by_hand, imported_root, set_status  # noqa: F401
+
+from lcspr import audit as audit_module
+from lcspr import audit_state, gitops
+
+
+def _history(root: Path) -> None:
+    """Decisions, a hand edit, a reviewer's note and a merge of a side branch."""
+    git(root, "switch", "-q", "-c", "side")
+    assert run(root, *SCREENING).exit_code == 0
+    git(root, "switch", "-q", "main")
+    assert run(root, "advance", "LIG-2026-002", "on-hold", "--reason", "Trial.", "--on", "2026-11-25").exit_code == 0
+    git(root, "merge", "-q", "--no-edit", "side")
+    with open(root / "cases" / CASE / "referral.md", "a", encoding="utf-8") as referral:
+        referral.write("\nA note.\n")
+    commit_by_hand(root, "A reviewer's note\n", f"cases/{CASE}")
+    set_status(root, "screening", case="LIG-2026-002")
+    commit_by_hand(root, "Status by hand\n", "cases/LIG-2026-002")
+
+
+def test_a_whole_walk_knows_the_case_folders_without_asking_git(imported_root, monkeypatch):  # noqa: F811
+    _history(imported_root)
+    asked: list[list[str]] = []
+    real = gitops.ObjectReader.trees
+
+    def trees(self, names):
+        asked.append(names)
+        return real(self, names)
+
+    monkeypatch.setattr(gitops.ObjectReader, "trees", trees)
+    walked = json.loads(run(imported_root, "audit", "--full", "--format", "json").output)
+    from_walk = len(asked)
+    # The same audit, each case folder read from Git's trees instead.
+    real_follow = audit_module._Auditor.follow
+
+    def follow(self, commit):
+        real_follow(self, commit)
+        self.complete = False
+        self.files_of.clear()
+
+    monkeypatch.setattr(audit_module._Auditor, "follow", follow)
+    read = json.loads(run(imported_root, "audit", "--full", "--format", "json").output)
+    assert len(asked) > from_walk  # the second audit did read trees, so the comparison means something
+    assert walked == read
+    assert [f["kind"] for f in walked["findings"]] == ["hand-edit"]
+    # Up to the merge the walk is one line from the first commit: no tree is read there.
+    assert from_walk < len(asked) - from_walk
+
+
+def test_old_watermarks_leave_memory_and_come_back():
+    marks = audit_module._Watermarks(size=4)
+    for n in range(3000):
+        marks[f"{n:040x}"] = (f"2026-01-01T00:00:{n % 60:02d}Z", f"{n:040x}", "LIG-2026-001") if n % 2 else audit_module._NO_TIME
+    assert len(marks.recent) == 4 and marks.db is not None  # the rest went to the scratch database
+    assert marks.get(f"{7:040x}", audit_module._NO_TIME) == ("2026-01-01T00:00:07Z", f"{7:040x}", "LIG-2026-001")
+    assert f"{8:040x}" in marks  # seen, with no time on its ancestry
+    assert marks.get(f"{8:040x}", ("x", "", "")) == ("", "", "")
+    assert f"{5000:040x}" not in marks
+    marks.close()
+
+
+def test_kept_blob_data_round_trips_and_a_damaged_row_is_read_again(tmp_path):
+    git(tmp_path, "init", "-q")
+    data = {"status": "screening", "dates": {"received": "2026-11-02"}, "agencies": ["police"], "level": None, "n": 3}
+    with audit_state.BlobData(tmp_path) as store:
+        store.put("data abc", data)
+        store.put("data bad", {"when": object()})  # not plain data: not kept
+    with audit_state.BlobData(tmp_path) as store:
+        assert store.get("data abc") == data
+        assert store.get_many(["data abc", "data bad", "data none"]) == {"data abc": data}
+        store.db.execute("update blob set data = ? where id = 'data abc'", (b"\xff\x00broken",))
+        store.db.commit()
+        assert store.get("data abc") is None
+        assert store.get_many(["data abc"]) == {}
