@@ -9,10 +9,14 @@ arithmetic they need; which deadline starts when is the workflow's business.
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 from lcspr.errors import ConfigError, InvalidDate
 
@@ -151,11 +155,83 @@ def _bank_holidays(subdiv: str, year: int) -> frozenset[date]:
     # The holidays package rather than a hand-kept list: it derives the fixed
     # rules (Easter, substitute days, the first and last Mondays) for any year,
     # and its releases add one-off days as they are announced. A hand-kept
-    # list would run out on a date nobody noticed. It is imported here, not at
-    # the top, so that commands that never count working days start fast.
+    # list would run out on a date nobody noticed. Importing it costs more
+    # than the rest of `lcspr show`, so its answers are remembered in the
+    # user's cache folder, for the installed release only.
+    key = f"GB-{subdiv} {year}"
+    memo = _memo()
+    kept = memo.get(key)
+    if isinstance(kept, list):
+        try:
+            return frozenset(date.fromisoformat(day) for day in kept)
+        except (TypeError, ValueError):
+            pass  # a damaged memo: ask the package again
     import holidays
 
-    return frozenset(holidays.country_holidays("GB", subdiv=subdiv, years=year))
+    found = frozenset(holidays.country_holidays("GB", subdiv=subdiv, years=year))
+    memo[key] = sorted(day.isoformat() for day in found)
+    _save_memo(memo)
+    return found
+
+
+_MEMO_NAME = "bank-holidays.json"
+
+
+def _memo_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "lcspr" / _MEMO_NAME
+
+
+def _release() -> str:
+    """Which holidays release is installed (its files' place and times), without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("holidays")
+    if spec is None or not spec.origin:
+        return ""
+    folder = Path(spec.origin).parent
+    stamps = []
+    for name in ("__init__.py", "version.py"):
+        try:
+            info = (folder / name).stat()
+            stamps.append(f"{info.st_mtime_ns}:{info.st_size}")
+        except OSError:
+            stamps.append("-")
+    return f"{folder} {' '.join(stamps)}"
+
+
+@cache
+def _memo() -> dict[str, Any]:
+    """The remembered bank holidays of the installed holidays release (empty when none are)."""
+    release = _release()
+    if not release:
+        return {}
+    try:
+        kept = json.loads(_memo_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = None
+    if not isinstance(kept, dict) or kept.get("release") != release:
+        return {"release": release}
+    return kept
+
+
+def _save_memo(memo: dict[str, Any]) -> None:
+    """Keep the memo for the next command; one that cannot be written only costs the import."""
+    if not memo.get("release"):
+        return
+    import tempfile
+
+    path = _memo_path()
+    tmp = ""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{_MEMO_NAME}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(memo))
+        os.replace(tmp, path)
+    except OSError:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
 
 
 # [0-9], not \d: \d also matches other scripts' digits, which int() would accept.

@@ -6,9 +6,6 @@ message on standard error and exit status 1 (usage errors: 2).
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import sys
 from pathlib import Path
@@ -68,6 +65,8 @@ def _repo(ctx: click.Context, check: bool = True) -> Repository:
 
 
 def _print_json(data: Any) -> None:
+    import json  # here, not at start-up: `lcspr --help` needs none of it
+
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
@@ -84,6 +83,9 @@ def _print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
 
 
 def _print_csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    import csv
+    import io
+
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()

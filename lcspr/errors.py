@@ -8,12 +8,13 @@ escape to a user.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
 def did_you_mean(value: str, known: Iterable[str], *, quoted: bool = True, cutoff: float = 0.6) -> str:
     """`; did you mean 'x'?` naming the closest of `known`, or "" when none is close."""
+    import difflib  # only on an error: start-up does without it
+
     close = difflib.get_close_matches(value, list(known), n=1, cutoff=cutoff)
     if not close:
         return ""

@@ -414,3 +414,40 @@ def test_extra_closures_must_be_a_list(closures):
 def test_a_calendar_cannot_be_changed_once_made():
     with pytest.raises(AttributeError):
         ENGLAND.division = "scotland"  # type: ignore[misc]
+
+
+MEMO_PROBE = """
+import json, sys
+from datetime import date
+from lcspr.calendar import WorkingCalendar
+days = sorted(d.isoformat() for d in WorkingCalendar("scotland")._bank_holidays(2027))
+print(json.dumps({"days": days, "imported": "holidays" in sys.modules}))
+"""
+
+
+def _probe(env: dict[str, str]) -> dict:
+    import json
+
+    done = subprocess.run([sys.executable, "-c", MEMO_PROBE], capture_output=True, text=True, env=env, check=True)
+    return json.loads(done.stdout)
+
+
+def test_bank_holidays_are_remembered_for_the_installed_release(tmp_path):
+    """The holidays package is imported once; later commands read its answer from the
+    user's cache folder, the same days, until the memo no longer matches the release."""
+    import holidays
+
+    expected = sorted(d.isoformat() for d in holidays.country_holidays("GB", subdiv="SCT", years=2027))
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    first = _probe(env)
+    assert first == {"days": expected, "imported": True}
+    memo = tmp_path / "cache" / "lcspr" / "bank-holidays.json"
+    assert memo.is_file()
+    assert _probe(env) == {"days": expected, "imported": False}
+    # A memo of another release (or a damaged one) is not believed.
+    text = memo.read_text(encoding="utf-8")
+    memo.write_text(text.replace('"release": "', '"release": "another '), encoding="utf-8")
+    assert _probe(env) == {"days": expected, "imported": True}
+    memo.write_text("{broken", encoding="utf-8")
+    assert _probe(env) == {"days": expected, "imported": True}
+    assert _probe(env) == {"days": expected, "imported": False}
