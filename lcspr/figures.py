@@ -18,7 +18,7 @@ from lcspr import actions as action_plans
 from lcspr import deadlines, rules
 from lcspr.config import REPORTING_YEARS, Config
 from lcspr.errors import NoCasesInPeriod, UsageError
-from lcspr.register import Read, day_of, hold_states, list_at, read_cases, text_at
+from lcspr.register import Read, day_of, hold_spans, hold_states, list_at, read_cases, text_at
 from lcspr.repository import Repository
 
 #: The natures of a serious incident notification (case.md serious_incident.nature).
@@ -188,19 +188,21 @@ def _lcsprs(repo: Repository, reads: list[Read], period: _Period) -> list[Figure
         out.append(_count(f"lcsprs-commissioned.{level}", f"LCSPRs commissioned: {level}", "reviews",
                           [r.id for r in commissioned if r.data.get("level") == level]))
     held_now = hold_states(repo)
+    recorded = hold_spans(repo, held_now)
 
-    def hold_span(r: Read) -> tuple[date, date] | None:
+    def spans_of(r: Read) -> list[tuple[date, date]]:
+        """Its holds from the decision trail, or else the latest one its case.md records."""
+        if recorded.get(r.id):
+            return [(start, end or period.today) for start, end in recorded[r.id]]
         hold = r.data.get("on_hold")
         since = day_of(hold.get("since")) if isinstance(hold, dict) else None
         if since is None or not isinstance(hold, dict):
-            return None
-        held = str(r.data.get("status")) in held_now
-        until = period.today if held else day_of(hold.get("resumed"))
-        return (since, until) if until is not None else None
+            return []
+        until = period.today if str(r.data.get("status")) in held_now else day_of(hold.get("resumed"))
+        return [(since, until)] if until is not None else []
 
     def on_hold_at(r: Read, day: date) -> bool:
-        span = hold_span(r)
-        return span is not None and span[0] <= day <= span[1]
+        return any(start <= day <= end for start, end in spans_of(r))
 
     def finished_by(r: Read, day: date) -> bool:
         done = day_of(text_at(r.data, "publication.date")) or day_of(text_at(r.data, "dates.closed"))
@@ -210,8 +212,8 @@ def _lcsprs(repo: Repository, reads: list[Read], period: _Period) -> list[Figure
     out.append(_count("lcsprs-in-progress", f"LCSPRs in progress on {period.as_of.isoformat()}", "reviews",
                       [r.id for r in decided if not finished_by(r, period.as_of) and not on_hold_at(r, period.as_of)]))
     out.append(_count("lcsprs-on-hold", "LCSPRs on hold at some time in the period", "reviews",
-                      [r.id for r in lcsprs if (span := hold_span(r)) is not None and span[0] <= period.end
-                       and span[1] >= period.start]))
+                      [r.id for r in lcsprs if any(start <= period.end and end >= period.start
+                                                   for start, end in spans_of(r))]))
     published = [r for r in lcsprs if period.holds(text_at(r.data, "publication.date"))]
     out.append(_count("lcsprs-published", "LCSPRs published", "reviews",
                       [r.id for r in published if rules.get(r.data, "publication.published") is True]))

@@ -60,7 +60,7 @@ CASE_COLUMNS: list[tuple[str, str]] = [
     ("publication_url", "Publication URL"),
     ("on_hold", "On hold"),
     ("on_hold_since", "On hold since"),
-    ("on_hold_days", "Days on hold (latest hold)"),
+    ("on_hold_days", "Days on hold (all holds)"),
     ("themes", "Themes"),
     ("learning_shared", "Learning shared"),
     ("recommendations", "Recommendations"),
@@ -149,12 +149,44 @@ def build(repo: Repository, today: date | None = None) -> dict[str, Any]:
     today = today or date.today()
     cases, action_rows, problems = [], [], []
     held = hold_states(repo)
+    spans = hold_spans(repo, held)
     for read in read_cases(repo):
         problems.extend(read.problems)
-        cases.append(case_row(repo, read, today, held))
+        row = case_row(repo, read, today, held)
+        if spans.get(read.id):
+            row["on_hold_days"] = sum(((end or today) - start).days for start, end in spans[read.id])
+        cases.append(row)
         if read.case is not None:
             action_rows.extend(_action_rows(repo, read.case, today))
     return {"cases": cases, "actions": action_rows, "problems": problems}
+
+
+def hold_spans(repo: Repository, held: set[str]) -> dict[str, list[tuple[date, date | None]]]:
+    """Each case's holds as the decision trail records them, (put on hold, resumed or None
+    while it lasts), from one `git log` of the moves into and out of a hold state. A case
+    that entered the record on hold, or was held before it did, has none here: its row
+    then counts the hold its case.md records (the latest)."""
+    from lcspr import history, trail
+    from lcspr.errors import GitError
+
+    if not held:
+        return {}
+    names = "|".join(sorted(held))
+    spans: dict[str, list[tuple[date, date | None]]] = {}
+    try:
+        for commit in history.walk(repo.root, grep=f"^({trail.TO}|{trail.FROM}): ({names})$"):
+            record = commit.record
+            day = day_of(record.decided_on or record.recorded_at[:10])
+            if record.action != trail.ADVANCE or day is None or not record.case:
+                continue
+            case_spans = spans.setdefault(record.case, [])
+            if record.target in held:
+                case_spans.append((day, None))
+            elif record.source in held and case_spans and case_spans[-1][1] is None:
+                case_spans[-1] = (case_spans[-1][0], day)
+    except GitError:
+        return {}  # not a Git work tree: the case files' own record is all there is
+    return spans
 
 
 def text_at(data: dict[str, Any], dotted: str) -> str | None:

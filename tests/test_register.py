@@ -410,3 +410,29 @@ def test_themes_come_from_lcspr_toml(every_example):
     toml.write_text(toml.read_text(encoding="utf-8").replace("[themes]\n", '[themes]\nsudy = "A theme of our own"\n'),
                     encoding="utf-8")
     assert run(every_example, "validate", "LIG-2025-004").exit_code == 0
+
+
+def test_days_on_hold_add_up_every_hold_in_the_decision_trail(every_example, fixed_today):
+    def advance(state: str, on: str) -> None:
+        result = run(every_example, "advance", "LIG-2026-002", state, "--by", "lig", "--on", on,
+                     "--reason", "Trial listed." if state == "on-hold" else "Trial adjourned.")
+        assert result.exit_code == 0, result.output
+
+    advance("on-hold", "2026-10-01")
+    advance("partnership-workshop", "2026-10-10")
+    advance("on-hold", "2026-11-02")
+    rows = {r["id"]: r for r in json.loads(run(every_example, "register", "--format", "json", "--on", TODAY)
+                                           .stdout)["cases"]}
+    held = rows["LIG-2026-002"]
+    # 2026-10-01 to 10-10 (9 days), then 2026-11-02 to today, 2026-11-26 (24 days).
+    assert (held["on_hold"], held["on_hold_since"], held["on_hold_days"]) == (True, "2026-11-02", 33)
+    assert held["next_deadline"].endswith("(delayed)")
+    # Imported already closed, LIG-2025-011's only record of its hold is its case.md.
+    assert rows["LIG-2025-011"]["on_hold_days"] == 70
+    found = figures_of(every_example, *PERIOD)
+    assert found["lcsprs-on-hold"]["cases"] == ["LIG-2025-011", "LIG-2026-002"]
+    assert found["lcsprs-in-progress"]["cases"] == ["LIG-2026-001"]
+    # Its first hold, which case.md no longer records, counts in a period that saw only it.
+    found = figures_of(every_example, "--from", "2026-10-05", "--to", "2026-10-08", "--on", TODAY)
+    assert found["lcsprs-on-hold"]["cases"] == ["LIG-2026-002"]
+    assert found["lcsprs-in-progress"]["cases"] == ["LIG-2026-001"]
