@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,23 +142,39 @@ _SUBFOLDERS = {records.RESPONSES_DIR: (".md", ".gitkeep"), records.DOCUMENTS_DIR
 
 def _strays(repo: Repository, folder: Path) -> list[Problem]:
     """Every file in a case folder that is not one of a case's files (links are reported
-    on their own): a stray file would go into the record with the next decision."""
-    found = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_symlink() or any(p.is_symlink() for p in path.parents if p.is_relative_to(folder)):
+    on their own): a stray file would go into the record with the next decision. A
+    stray folder is one problem, not one more for each file in it."""
+    if folder.is_symlink():
+        return []
+    stray: list[Path] = []
+
+    def entries(where: Path) -> list[os.DirEntry[str]]:
+        try:
+            with os.scandir(where) as found:
+                return [e for e in found if not e.is_symlink()]
+        except OSError:
+            return []
+
+    for top in entries(folder):
+        is_dir = top.is_dir(follow_symlinks=False)
+        if not (top.name in _CASE_FILES or (top.name in _SUBFOLDERS and is_dir)):
+            stray.append(Path(top.path))
             continue
-        rel = path.relative_to(folder)
-        parts = rel.parts
-        if len(parts) == 1:
-            fine = parts[0] in _CASE_FILES or (parts[0] in _SUBFOLDERS and path.is_dir())
-        else:
-            allowed = _SUBFOLDERS.get(parts[0])
-            fine = len(parts) == 2 and allowed is not None and path.is_file() and parts[1].endswith(allowed)
+        if not is_dir:
+            continue
+        allowed = _SUBFOLDERS.get(top.name)
+        for inner in entries(Path(top.path)):
+            is_file = inner.is_file(follow_symlinks=False)
+            if allowed is not None and is_file and inner.name.endswith(allowed):
+                continue
             # A referral-response form as received (`lcspr receive`) is kept beside the response read from it.
-            fine = fine or (parts[0] == records.RESPONSES_DIR and len(parts) == 2 and path.suffix == ".docx"
-                            and path.is_file() and path.with_suffix(".md").is_file())
-        if fine:
-            continue
+            if top.name == records.RESPONSES_DIR and is_file and inner.name.endswith(".docx"):
+                path = Path(inner.path)
+                if path.suffix == ".docx" and path.with_suffix(".md").is_file():
+                    continue
+            stray.append(Path(inner.path))
+    found = []
+    for path in sorted(stray):
         shown = records.relative(repo.config, path)
         if gitops.LEFTOVER.match(path.name):
             why = "a temporary file left by an interrupted lcspr command: delete it (the next `lcspr advance` does)"
