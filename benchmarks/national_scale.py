@@ -288,8 +288,14 @@ def validate_rows(env: dict[str, str], root: Path, count: int, cases: list[tuple
     ]
 
 
-def doorstop_row(env: dict[str, str], scratch: Path, count: int, repeat: int, cold_validate: Step) -> Row | str:
-    """lcspr validate against doorstop 3.2 validating `count` items, or why it was skipped."""
+def doorstop_rows(env: dict[str, str], scratch: Path, count: int, repeat: int, cold_validate: Step,
+                  warm_validate: Step) -> list[Row] | str:
+    """lcspr validate against doorstop 3.2 validating `count` items, or why it was skipped.
+
+    Two rows, as neither alone is the whole story: doorstop keeps no results between
+    runs (every `doorstop` reads and checks every item), so lcspr with its cache
+    emptied (`--no-cache`) is the like-for-like comparison, and lcspr with its
+    cache filled is what a user running both tools again gets."""
     doorstop = DOORSTOP_VENV / "bin" / "doorstop"
     if not doorstop.is_file():
         shutil.rmtree(DOORSTOP_VENV, ignore_errors=True)
@@ -316,8 +322,11 @@ def doorstop_row(env: dict[str, str], scratch: Path, count: int, repeat: int, co
     # first run reformats the item files and stamps them reviewed: a warm-up, untimed).
     run(env, root, str(doorstop))
     validate, floor = compare(repeat, cold_validate, timed(env, root, [str(doorstop)]))
-    return Row(f"`validate --no-cache`, {count:,} cases", validate, f"doorstop 3.2, {count:,} items", floor,
-               "≤ 0.05x (≥ 20x faster)")
+    warm, again = compare(repeat, warm_validate, timed(env, root, [str(doorstop)]))
+    return [Row(f"`validate --no-cache`, {count:,} cases", validate, f"doorstop 3.2, {count:,} items", floor,
+                "≤ 0.05x (≥ 20x faster)", "both read and check everything"),
+            Row(f"`validate` (cache filled), {count:,} cases", warm, f"doorstop 3.2, {count:,} items", again,
+                "≤ 0.05x (≥ 20x faster)", "doorstop keeps no results between runs")]
 
 
 def advance_row(env: dict[str, str], root: Path, count: int, cases: list[tuple[str, str]], repeat: int) -> Row:
@@ -440,11 +449,13 @@ def main(argv: list[str] | None = None) -> int:
         root = scratch / "records"
         cases = make_cases(env, root, args.cases)
         rows += validate_rows(env, root, args.cases, cases, args.repeat)
-        compared = doorstop_row(env, scratch, args.cases, args.repeat, timed(env, root, [LCSPR, "validate", "--no-cache"]))
+        run(env, root, LCSPR, "validate")  # the cache filled, for the warm row
+        compared = doorstop_rows(env, scratch, args.cases, args.repeat, timed(env, root, [LCSPR, "validate", "--no-cache"]),
+                                 timed(env, root, [LCSPR, "validate"]))
         if isinstance(compared, str):
-            print(f"skipped the doorstop row: {compared}")
+            print(f"skipped the doorstop rows: {compared}")
         else:
-            rows.append(compared)
+            rows += compared
         rows += startup_rows(env, root, args.cases, cases, args.repeat)
         rows.append(advance_row(env, root, args.cases, cases, args.repeat))
         rows.append(render_row(env, scratch, args.repeat))
