@@ -17,7 +17,6 @@ import json
 import marshal
 import os
 import sys
-import tempfile
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -77,6 +76,8 @@ def save(root: Path, ident: str, head: str, auditor: Any) -> None:
     path = _path(root)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only when writing: readers start faster without it
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".audit-state.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(state))  # dumps, not dump: the C encoder

@@ -14,7 +14,6 @@ import functools
 import io
 import os
 import re
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -245,6 +244,8 @@ class _Snapshot:
 
     def restore(self) -> None:
         if not self.existed:
+            import shutil  # only to put a new folder back: readers start faster without it
+
             shutil.rmtree(self.folder, ignore_errors=True)
             return
         for path in [p for p in self._real("file") if p not in self.files]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -506,6 +505,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     reader sees the old file or the new, never half. A new file gets the mode the
     user's umask gives any file; a replaced one keeps its own."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only when writing: readers start faster without it
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
