@@ -1,7 +1,7 @@
 """The `lcspr` command line: each command parses, makes one library call, prints.
 
 This is the only module that imports click. Every library error becomes its
-message on standard error and exit status 1 (usage errors: 2).
+message on standard error and one of the exit statuses of `EXIT_CODES`.
 """
 
 from __future__ import annotations
@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
+from click.shell_completion import CompletionItem
 
 from lcspr import __version__
-from lcspr.errors import LcsprError, UsageError
+from lcspr.errors import EXIT_CODES, LcsprError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from lcspr.repository import Repository
@@ -23,13 +25,23 @@ if TYPE_CHECKING:  # pragma: no cover
 class _Group(click.Group):
     """Turns lcspr errors into messages and exit codes, never tracebacks."""
 
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if ctx.parent is None:  # `lcspr --help`: how lcspr ends, and where to read more
+            with formatter.section("Exit codes"):
+                formatter.write_dl([(str(code), meaning) for code, meaning in EXIT_CODES.items()])
+            formatter.write_paragraph()
+            formatter.write_text("Shell completion (bash, zsh, fish) and every command: see the README.")
+        super().format_epilog(ctx, formatter)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except LcsprError as exc:
             _fail(str(exc), exc.exit_code)
-        except KeyboardInterrupt:
-            _fail("interrupted; nothing was recorded.", 130)
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            # Ctrl-C anywhere, Ctrl-D at a prompt: a write in progress was put back.
+            click.echo(err=True)  # off the line of the prompt or the ^C
+            _fail(CANCELLED, 130)
         except BrokenPipeError:
             _closed_pipe()
         except (click.exceptions.Exit, click.ClickException, SystemExit):
@@ -43,6 +55,9 @@ class _Group(click.Group):
                 "the details, and report them.",
                 1,
             )
+
+
+CANCELLED = "Cancelled; nothing was written."
 
 
 def _closed_pipe() -> NoReturn:
@@ -61,7 +76,7 @@ def _fail(message: str, code: int) -> NoReturn:
 def _repo(ctx: click.Context, check: bool = True) -> Repository:
     from lcspr.repository import open_repository
 
-    return open_repository(ctx.obj.get("repo"), check=check)
+    return open_repository(ctx.find_root().params.get("repo"), check=check)
 
 
 def _print_json(data: Any) -> None:
@@ -93,10 +108,111 @@ def _print_csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
     click.echo(out.getvalue(), nl=False)
 
 
-FORMAT = click.Choice(["table", "json", "csv"])
-#: The one --format option of commands that print text or JSON.
-TEXT_OR_JSON = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-                            help="text for people to read, json for programs.")
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_FORMATS = {"text": "text for people to read", "table": "a table for people to read",
+            "json": "JSON for programs", "csv": "CSV for spreadsheets"}
+
+
+def format_option(*kinds: str) -> Callable[[_F], _F]:
+    """The one --format option, offering `kinds` (the first is the default)."""
+    return click.option("--format", "fmt", type=click.Choice(list(kinds)), default=kinds[0], show_default=True,
+                        help="How to print: " + "; ".join(f"{k}, {_FORMATS[k]}" for k in kinds) + ".")
+
+
+#: --format for commands that print text or JSON.
+TEXT_OR_JSON = format_option("text", "json")
+#: --format for commands that print a table.
+TABLE = format_option("table", "json", "csv")
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    _TextParam = click.ParamType[str]  # generic in recent click only
+else:
+    _TextParam = click.ParamType
+
+
+class IsoDate(_TextParam):
+    """A day written YYYY-MM-DD (kept as that text); anything else is a usage error, or
+    asked again at a prompt."""
+
+    name = "yyyy-mm-dd"  # shown in help as YYYY-MM-DD
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from lcspr.calendar import parse_iso_date
+        from lcspr.errors import InvalidDate
+
+        try:
+            parse_iso_date(value, "date")
+        except InvalidDate as exc:
+            self.fail(str(exc).removeprefix("date: ") + " (e.g. 2026-10-31)", param, ctx)
+        return str(value)
+
+
+DATE = IsoDate()
+
+
+def _records(ctx: click.Context) -> Repository | None:
+    """The records repository a completion or a help page reads from; None when there
+    is none (neither may ever fail)."""
+    from lcspr.repository import open_repository
+
+    try:
+        return open_repository(ctx.find_root().params.get("repo"), check=False)
+    except Exception:
+        return None
+
+
+def _completion(kind: str) -> Callable[[click.Context, click.Parameter, str], list[CompletionItem]]:
+    """Complete case IDs, states, agencies or roles from the records repository."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+        repo = _records(ctx)
+        if repo is None:
+            return []
+        try:
+            values: dict[str, str]
+            if kind == "case":
+                from lcspr.records import case_ids
+
+                values = dict.fromkeys(case_ids(repo.config), "")
+            elif kind == "state":
+                values = {state: repo.workflow.title(state) for state in repo.workflow.states}
+            elif kind == "level":
+                values = dict.fromkeys(repo.workflow.levels, "")
+            elif kind == "agency":
+                values = repo.config.agencies
+            else:
+                values = repo.config.roles
+        except Exception:
+            return []
+        return [CompletionItem(value, help=text or None) for value, text in values.items() if value.startswith(incomplete)]
+
+    return complete
+
+
+CASE_ID = _completion("case")
+STATE = _completion("state")
+LEVEL = _completion("level")
+AGENCY = _completion("agency")
+ROLE = _completion("role")
+
+
+class _ListsStates(click.Command):
+    """A command whose help ends with the states of the workflow and their titles."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from lcspr import workflow
+
+        repo = _records(ctx)
+        try:
+            flow = repo.workflow if repo is not None else workflow.load(validate=False)
+        except LcsprError:
+            flow = workflow.load(validate=False)
+        where = "this repository's workflow" if repo is not None else "the default workflow"
+        with formatter.section(f"States ({where})"):
+            formatter.write_dl([(state, flow.title(state)) for state in flow.states])
+        super().format_epilog(ctx, formatter)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,13 +232,18 @@ def cli(ctx: click.Context, repo: Path | None) -> None:
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--partnership", default="Example Safeguarding Children Partnership", show_default=True,
-              help="The partnership's name, shown on every document.")
+@click.option("--partnership", help="The partnership's name, shown on every document (asked for at a terminal).")
 @click.option("--prefix", default="LIG", show_default=True, help="The case ID prefix (LIG-2026-001).")
-def init(path: Path, partnership: str, prefix: str) -> None:
-    """Make PATH a records repository: Git, lcspr.toml, cases/, one commit."""
+def init(path: Path, partnership: str | None, prefix: str) -> None:
+    """Make PATH a records repository: Git, lcspr.toml, cases/, one commit.
+
+    Example: lcspr init ~/lcspr-records --partnership "Example Safeguarding Children Partnership"
+    """
     from lcspr.repository import init as init_repository
 
+    if partnership is None:
+        partnership = _ask("--partnership", "The partnership's name, as every document will show it",
+                           value_proc=_not_empty)
     root = init_repository(path, partnership, prefix)
     click.echo(f"Created the records repository {root}")
     click.echo(f"Edit {root / 'lcspr.toml'} to list your agencies and roles, then run `lcspr new-case`.")
@@ -130,28 +251,39 @@ def init(path: Path, partnership: str, prefix: str) -> None:
 
 @cli.command("new-case")
 @click.option("--title", help="The case's pseudonym, e.g. 'Child A' (never a real name).")
-@click.option("--referred-by", "referred_by", help="The referring agency's ID from lcspr.toml (e.g. police).")
-@click.option("--received", help="The day the referral arrived, YYYY-MM-DD (default: today).")
+@click.option("--referred-by", "referred_by", shell_complete=AGENCY,
+              help="The referring agency's ID from lcspr.toml (e.g. police).")
+@click.option("--received", type=DATE, help="The day the referral arrived (default: today).")
 @click.option("--serious-incident", is_flag=True, help="The case began as a serious incident notification.")
-@click.option("--aware", help="With --serious-incident: the day the local authority became aware, YYYY-MM-DD.")
+@click.option("--aware", type=DATE, help="With --serious-incident: the day the local authority became aware.")
 @click.option("--offline", is_flag=True,
               help="Allocate the ID in this clone alone, without the remote (see lcspr reallocate if it collides).")
 @TEXT_OR_JSON
 @click.pass_context
 def new_case(ctx: click.Context, title: str | None, referred_by: str | None, received: str | None,
              serious_incident: bool, aware: str | None, offline: bool, fmt: str) -> None:
-    """Open a case: the next ID, a case folder from the skeletons, one commit."""
-    from lcspr.intake import new_case as open_case
+    """Open a case: the next ID, a case folder from the skeletons, one commit.
+
+    At a terminal, what is not given is asked for, one at a time.
+
+    Example: lcspr new-case --title "Child D" --referred-by police --received 2026-09-01
+    """
+    from lcspr import intake
 
     repo = _repo(ctx)
-    interactive = sys.stdin.isatty()
     if title is None:
-        title = _ask(interactive, "Pseudonym (e.g. Child A)", "--title")
+        title = _ask("--title", "Pseudonym (e.g. Child A; never a real name)",
+                     value_proc=_checked(lambda text: intake.check_title(repo, text)))
     if referred_by is None:
-        referred_by = _ask(interactive, f"Referring agency ({', '.join(repo.config.agencies)})", "--referred-by")
+        referred_by = _ask("--referred-by", f"Referring agency ({', '.join(repo.config.agencies)})",
+                           value_proc=_checked(lambda text: intake.check_referrer(repo, text)))
+    if received is None and sys.stdin.isatty():
+        received = _ask("--received", "Day the referral arrived (YYYY-MM-DD)", default=intake.default_day().isoformat(),
+                        value_proc=_checked(lambda text: intake.check_day(_date(text), "")))
     if serious_incident and aware is None:
-        aware = _ask(interactive, "Day the local authority became aware (YYYY-MM-DD)", "--aware")
-    result = open_case(repo, title, referred_by, received, serious_incident, aware, offline=offline)
+        aware = _ask("--aware", "Day the local authority became aware (YYYY-MM-DD)",
+                     value_proc=_checked(lambda text: intake.check_day(_date(text), "")))
+    result = intake.new_case(repo, title, referred_by, received, serious_incident, aware, offline=offline)
     if fmt == "json":
         _print_json({"id": result.id, "path": result.path, "commit": result.commit, "pushed_to": result.pushed_to,
                      "taken": result.taken})
@@ -162,20 +294,56 @@ def new_case(ctx: click.Context, title: str | None, referred_by: str | None, rec
         click.echo(f"{', '.join(result.taken)} went to cases others opened meanwhile: this case is {result.id}.")
 
 
-def _ask(interactive: bool, prompt: str, option: str) -> str:
-    if not interactive:
+def _ask(option: str, prompt: str, default: str | None = None,
+         value_proc: Callable[[str], Any] | None = None) -> str:
+    """Ask at a terminal for what `option` was not given, again until the answer is good;
+    without a terminal, a usage error naming the option."""
+    if not sys.stdin.isatty():
         raise UsageError(f"{option} is required (no terminal to ask at).")
-    return str(click.prompt(prompt))
+    return str(click.prompt(prompt, default=default, value_proc=value_proc))
+
+
+def _checked(check: Callable[[str], object]) -> Callable[[str], str]:
+    """A prompt's answer, refused with the library's own words (without the option's
+    name the user never typed), so the prompt asks again."""
+
+    def proc(text: str) -> str:
+        text = text.strip()
+        try:
+            check(text)
+        except LcsprError as exc:
+            raise click.BadParameter(str(exc)) from None
+        return text
+
+    return proc
+
+
+def _date(text: str) -> str:
+    """A prompted day, checked as --received or --aware would be."""
+    return DATE.convert(text, None, None)
+
+
+def _not_empty(text: str) -> str:
+    if not text.strip():
+        raise click.BadParameter("it must not be empty.")
+    return text.strip()
 
 
 @cli.command()
-@click.argument("case_ids", nargs=-1, metavar="[ID]...")
+@click.argument("case_ids", nargs=-1, metavar="[ID]...", shell_complete=CASE_ID)
 @click.option("--no-cache", is_flag=True, help="Check every case again, ignoring the results kept from the last run.")
 @click.option("--files", "as_files", is_flag=True,
               help="The arguments are file paths (as pre-commit passes them): check the cases they belong to.")
+@TEXT_OR_JSON
 @click.pass_context
-def validate(ctx: click.Context, case_ids: tuple[str, ...], no_cache: bool, as_files: bool) -> None:
-    """Check every case (or those named): schemas, IDs, agencies, line by line."""
+def validate(ctx: click.Context, case_ids: tuple[str, ...], no_cache: bool, as_files: bool, fmt: str) -> None:
+    """Check every case (or those named): schemas, IDs, agencies, line by line
+    (exit 1 on any problem).
+
+    Example: lcspr validate LIG-2026-001
+    """
+    from dataclasses import asdict
+
     from lcspr.validation import cases_of_files
     from lcspr.validation import validate as validate_cases
 
@@ -187,20 +355,27 @@ def validate(ctx: click.Context, case_ids: tuple[str, ...], no_cache: bool, as_f
             click.echo("No case files among the files given: nothing to check.")
             return
     report = validate_cases(repo, ids, cache=not no_cache)
-    for problem in report.problems:
-        click.echo(str(problem))
-    click.echo(report.summary())
+    if fmt == "json":
+        _print_json({"ok": report.ok, "cases": report.cases, "problems": [asdict(p) for p in report.problems],
+                     "summary": report.summary()})
+    else:
+        for problem in report.problems:
+            click.echo(str(problem))
+        click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
 
 
 @cli.command("list")
-@click.option("--status", help="Only cases in this state.")
-@click.option("--level", help="Only cases on this route (level-1 ... level-4, ...).")
-@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@click.option("--status", shell_complete=STATE, help="Only cases in this state.")
+@click.option("--level", shell_complete=LEVEL, help="Only cases on this route (level-1 ... level-4, ...).")
+@TABLE
 @click.pass_context
 def list_cases(ctx: click.Context, status: str | None, level: str | None, fmt: str) -> None:
-    """List the cases with their state and route."""
+    """List the cases with their state and route.
+
+    Example: lcspr list --status screening --format csv
+    """
     from lcspr.listing import COLUMNS, case_rows
 
     rows = case_rows(_repo(ctx, check=False), status, level)
@@ -213,11 +388,14 @@ def list_cases(ctx: click.Context, status: str | None, level: str | None, fmt: s
 
 
 @cli.command()
-@click.argument("case_id", metavar="ID")
+@click.argument("case_id", metavar="ID", shell_complete=CASE_ID)
 @TEXT_OR_JSON
 @click.pass_context
 def show(ctx: click.Context, case_id: str, fmt: str) -> None:
-    """Show one case: its state, dates, people by role, and its files."""
+    """Show one case: its state, dates, open deadlines, and its files.
+
+    Example: lcspr show LIG-2026-001
+    """
     from lcspr.listing import show as show_case
 
     data = show_case(_repo(ctx, check=False), case_id)
@@ -249,18 +427,22 @@ def show(ctx: click.Context, case_id: str, fmt: str) -> None:
         click.echo(f"    {due['due']}  {name}: {due['state']}, {due['working_days_left']} working day(s) left{extra}")
 
 
-@cli.command()
-@click.argument("case_id", metavar="ID")
-@click.argument("state")
+@cli.command(cls=_ListsStates)
+@click.argument("case_id", metavar="ID", shell_complete=CASE_ID)
+@click.argument("state", shell_complete=STATE)
 @click.option("--reason", required=True, help="Why the decision was made (goes into the record).")
-@click.option("--by", "by", help="The role deciding, from lcspr.toml [roles] (default: default_role).")
-@click.option("--on", "on", help="The day the decision was made, YYYY-MM-DD (default: today).")
+@click.option("--by", "by", shell_complete=ROLE,
+              help="The role deciding, from lcspr.toml [roles] (default: default_role).")
+@click.option("--on", "on", type=DATE, help="The day the decision was made (default: today).")
 @click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
               help="Set a case.md field with the decision, e.g. --set workshop.date=2026-12-09 (repeatable).")
 @click.pass_context
 def advance(ctx: click.Context, case_id: str, state: str, reason: str, by: str | None, on: str | None,
             assignments: tuple[str, ...]) -> None:
-    """Record a decision: move case ID to STATE, in one commit."""
+    """Record a decision: move case ID to STATE, in one commit.
+
+    Example: lcspr advance LIG-2026-001 screening --by secretariat --reason "Forms requested."
+    """
     from lcspr.decisions import advance as record_decision
     from lcspr.decisions import parse_assignments
 
@@ -276,12 +458,15 @@ def advance(ctx: click.Context, case_id: str, state: str, reason: str, by: str |
         click.echo(f"Approved and pinned: {path} (blob {blob[:10]})")
 
 
-@cli.command("next")
-@click.argument("case_id", metavar="ID")
+@cli.command("next", cls=_ListsStates)
+@click.argument("case_id", metavar="ID", shell_complete=CASE_ID)
 @TEXT_OR_JSON
 @click.pass_context
 def next_states(ctx: click.Context, case_id: str, fmt: str) -> None:
-    """List the legal next states of a case and what each still needs."""
+    """List the legal next states of a case, with their titles, and what each still needs.
+
+    Example: lcspr next LIG-2026-001
+    """
     from dataclasses import asdict
 
     from lcspr.decisions import options
@@ -336,11 +521,14 @@ def _print_entries(entries: list[Any], fmt: str, with_case: bool) -> None:
 
 
 @cli.command()
-@click.argument("case_id", metavar="ID")
+@click.argument("case_id", metavar="ID", shell_complete=CASE_ID)
 @TEXT_OR_JSON
 @click.pass_context
 def history(ctx: click.Context, case_id: str, fmt: str) -> None:
-    """Show every decision on one case (and each agency's form received), read from Git."""
+    """Show every decision on one case (and each agency's form received), read from Git.
+
+    Example: lcspr history LIG-2026-001
+    """
     from lcspr.history import entries
     from lcspr.records import case_folder
 
@@ -353,7 +541,10 @@ def history(ctx: click.Context, case_id: str, fmt: str) -> None:
 @TEXT_OR_JSON
 @click.pass_context
 def log(ctx: click.Context, fmt: str) -> None:
-    """Show every decision on every case, oldest first, read from Git."""
+    """Show every decision on every case, oldest first, read from Git.
+
+    Example: lcspr log --format json
+    """
     from lcspr.history import entries
 
     _print_entries(entries(_repo(ctx, check=False).root), fmt, with_case=True)
@@ -366,7 +557,10 @@ def log(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def audit(ctx: click.Context, strict: bool, full: bool, fmt: str) -> None:
     """Prove that every status was reached by a legal, recorded decision, made on
-    what the record says (exit 1 on any open finding; with --strict, on any finding)."""
+    what the record says (exit 1 on any open finding; with --strict, on any finding).
+
+    Example: lcspr audit --strict
+    """
     from lcspr.audit import audit as audit_history
 
     report = audit_history(_repo(ctx), strict=strict, full=full)
@@ -383,13 +577,14 @@ def audit(ctx: click.Context, strict: bool, full: bool, fmt: str) -> None:
 @cli.command()
 @click.argument("commit")
 @click.option("--reason", required=True, help="What was examined and how it was put right (goes into the record).")
-@click.option("--by", "by", help="The role recording the correction, from lcspr.toml [roles] (default: default_role).")
-@click.option("--on", "on", help="The day it was put right, YYYY-MM-DD (default: today).")
+@click.option("--by", "by", shell_complete=ROLE,
+              help="The role recording the correction, from lcspr.toml [roles] (default: default_role).")
+@click.option("--on", "on", type=DATE, help="The day it was put right (default: today).")
 @click.pass_context
 def correct(ctx: click.Context, commit: str, reason: str, by: str | None, on: str | None) -> None:
     """Record that the audit findings of COMMIT were examined and put right, in a commit of its own.
 
-    Example: lcspr correct 1a2b3c4d5e --by lig-chair --reason "Status set by hand in error; reverted in 6f7a8b9c0d."
+    Example: lcspr correct 1a2b3c4d5e --by lig-chair --reason "Status set by hand; reverted."
     """
     from lcspr.corrections import correct as record_correction
 
@@ -442,7 +637,10 @@ def import_cases(ctx: click.Context, folders: tuple[Path, ...], reason: str) -> 
 
     For cases that began before this repository (or in another system): each
     enters the trail at the status its case.md holds, and `lcspr audit`
-    counts that as its first recorded state."""
+    counts that as its first recorded state.
+
+    Example: lcspr import ../old-records/LIG-2025-007 --reason "From the previous case system."
+    """
     from lcspr.intake import import_case
 
     repo = _repo(ctx)
@@ -455,12 +653,15 @@ DUE_COLUMNS = ("case", "deadline", "agency", "due", "working_days_left", "state"
 
 
 @cli.command()
-@click.option("--on", "on", help="Count as if today were DATE, YYYY-MM-DD (default: today).")
+@click.option("--on", "on", type=DATE, help="Count as if today were this day (default: today).")
 @click.option("--within", type=click.IntRange(min=0), help="Only deadlines due within N working days (overdue always shows).")
-@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@TABLE
 @click.pass_context
 def due(ctx: click.Context, on: str | None, within: int | None, fmt: str) -> None:
-    """List every open deadline, most urgent first (exit 3 when any is overdue)."""
+    """List every open deadline, most urgent first (exit 3 when any is overdue).
+
+    Example: lcspr due --within 5
+    """
     from lcspr.calendar import parse_iso_date
     from lcspr.deadlines import all_due
 
@@ -601,9 +802,9 @@ def site(ctx: click.Context, out: Path, on: str | None) -> None:
 
 
 @cli.command()
-@click.argument("case_id", metavar="ID")
+@click.argument("case_id", metavar="ID", shell_complete=CASE_ID)
 @click.argument("kind", type=click.Choice(["referral", "response", "report"]))
-@click.option("--agency", help="With response: only this agency's form (default: every agency's).")
+@click.option("--agency", shell_complete=AGENCY, help="With response: only this agency's form (default: every agency's).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="A folder, or a .docx file name for one document (default: cases/ID/documents/).")
 @click.option("--pdf", is_flag=True, help="Also convert to PDF with LibreOffice (soffice).")
@@ -613,7 +814,10 @@ def site(ctx: click.Context, out: Path, on: str | None) -> None:
 def render(ctx: click.Context, case_id: str, kind: str, agency: str | None, output: Path | None, pdf: bool,
            blank: bool) -> None:
     """Fill the Word template of a case's referral, referral responses or review report;
-    or, with --blank, make the referral-response form an agency fills in."""
+    or, with --blank, make the referral-response form an agency fills in.
+
+    Example: lcspr render LIG-2026-001 report --pdf
+    """
     if blank:
         from lcspr.response_form import check_blank_options, render_blank
 
@@ -674,19 +878,22 @@ def _check_case(ctx: click.Context, case_id: str, documents: tuple[Path, ...], f
 
 
 @cli.command("check-publication")
-@click.argument("case_id", metavar="[ID]", required=False)
+@click.argument("case_id", metavar="[ID]", required=False, shell_complete=CASE_ID)
 @click.option("--document", "documents", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Also check this Word or PDF file (repeatable).")
 @click.option("--history", is_flag=True, help="Check every version of every case file in the Git history instead.")
 @click.option("--accept", "key", metavar="KEY", help="Record that the finding KEY was judged safe to publish.")
-@click.option("--by", "by", help="With --accept: the role that judged it, from lcspr.toml [roles].")
+@click.option("--by", "by", shell_complete=ROLE, help="With --accept: the role that judged it, from lcspr.toml [roles].")
 @click.option("--reason", help="With --accept: why it is safe to publish.")
 @TEXT_OR_JSON
 @click.pass_context
 def check_publication(ctx: click.Context, case_id: str | None, documents: tuple[Path, ...], history: bool,
                       key: str | None, by: str | None, reason: str | None, fmt: str) -> None:
     """Find what must not be published in a case's report and its sources
-    (exit 0 clean, 1 findings); or accept a finding; or, with --history, scan the Git history."""
+    (exit 0 clean, 1 findings); or accept a finding; or, with --history, scan the Git history.
+
+    Example: lcspr check-publication LIG-2026-001
+    """
     if history:
         from lcspr.publication_history import purge_advice, scan_history
 
@@ -714,11 +921,14 @@ def check_publication(ctx: click.Context, case_id: str | None, documents: tuple[
 @cli.group()
 def identities() -> None:
     """The identity register: real names and details that must never be published
-    (kept outside the repository; $LCSPR_IDENTITIES or ~/.config/lcspr/identities.toml)."""
+    (kept outside the repository; $LCSPR_IDENTITIES or ~/.config/lcspr/identities.toml).
+
+    Example: lcspr identities list LIG-2026-001
+    """
 
 
 @identities.command("add")
-@click.argument("case_id", metavar="ID")
+@click.argument("case_id", metavar="ID", shell_complete=CASE_ID)
 @click.option("--kind", required=True, help="child, sibling, parent, carer, household, school, setting, street, "
               "town, hospital, date-of-birth, date-of-death, nhs-number or other.")
 @click.option("--value", required=True, help="The name or detail, as written (a date as YYYY-MM-DD).")
@@ -727,23 +937,34 @@ def identities() -> None:
 @click.pass_context
 def identities_add(ctx: click.Context, case_id: str, kind: str, value: str, aliases: tuple[str, ...],
                    pseudonym: str) -> None:
-    """Register a name or detail of case ID (never printed back)."""
-    from lcspr import identities as register
+    """Register a name or detail of case ID (never printed back).
 
-    entry = register.add(register.default_path(), _repo(ctx, check=False).root, case_id, kind, value,
-                         list(aliases), pseudonym)
+    Example: lcspr identities add LIG-2026-001 --kind school --value "Nowhere Primary"
+    """
+    from lcspr import identities as register
+    from lcspr.records import case_folder
+
+    repo = _repo(ctx, check=False)
+    case_folder(repo.config, case_id)
+    entry = register.add(register.default_path(), repo.root, case_id, kind, value, list(aliases), pseudonym)
     click.echo(f"Registered a {entry.kind} for {case_id} in {register.default_path()} (line {entry.line}).")
 
 
 @identities.command("list")
-@click.argument("case_id", metavar="ID")
+@click.argument("case_id", metavar="ID", shell_complete=CASE_ID)
 @click.option("--show", is_flag=True, help="Print the values themselves (default: masked).")
 @click.pass_context
 def identities_list(ctx: click.Context, case_id: str, show: bool) -> None:
-    """List what is registered for case ID: kinds, masked values, pseudonyms."""
-    from lcspr import identities as register
+    """List what is registered for case ID: kinds, masked values, pseudonyms.
 
-    entries = register.load(None, _repo(ctx, check=False).root).of(case_id)
+    Example: lcspr identities list LIG-2026-001 --show
+    """
+    from lcspr import identities as register
+    from lcspr.records import case_folder
+
+    repo = _repo(ctx, check=False)
+    case_folder(repo.config, case_id)
+    entries = register.load(None, repo.root).of(case_id)
     if not entries:
         click.echo(f"(nothing registered for {case_id})")
     for e in entries:
@@ -753,11 +974,14 @@ def identities_list(ctx: click.Context, case_id: str, show: bool) -> None:
 
 
 @identities.command("check")
-@click.argument("case_id", metavar="ID")
+@click.argument("case_id", metavar="ID", shell_complete=CASE_ID)
 @TEXT_OR_JSON
 @click.pass_context
 def identities_check(ctx: click.Context, case_id: str, fmt: str) -> None:
-    """Check case ID's texts against the register (as `lcspr check-publication ID`)."""
+    """Check case ID's texts against the register (as `lcspr check-publication ID`).
+
+    Example: lcspr identities check LIG-2026-001
+    """
     _check_case(ctx, case_id, (), fmt)
 
 
@@ -814,6 +1038,28 @@ def hooks_run(ctx: click.Context, hook: str) -> None:
         click.echo(f"lcspr: {result.summary} The commit was not made: fix the files above and commit again.",
                    err=True)
         sys.exit(1)
+
+
+def command_table() -> str:
+    """The README's table of commands, made from the commands themselves (`cog -r README.md`)."""
+    rows = ["| command | what it does | options |", "|---|---|---|"]
+
+    def visit(group: click.Group, words: list[str], parent: click.Context) -> None:
+        for name in sorted(group.commands):
+            command = group.commands[name]
+            ctx = click.Context(command, info_name=name, parent=parent)
+            if isinstance(command, click.Group):
+                visit(command, [*words, name], ctx)
+                continue
+            usage = " ".join(piece for piece in command.collect_usage_pieces(ctx) if piece != "[OPTIONS]")
+            summary = " ".join((command.help or "").split("\n\n")[0].split())
+            options = ", ".join(f"`{o.opts[-1] if o.opts[-1].startswith('--') else o.opts[0]}`"
+                                for o in command.params if isinstance(o, click.Option) and o.name != "help")
+            cell = f"`lcspr {' '.join([*words, name])} {usage}`".replace(" `", "`").replace("|", "\\|")
+            rows.append(f"| {cell} | {summary.replace('|', chr(92) + '|')} | {options} |")
+
+    visit(cli, [], click.Context(cli, info_name="lcspr"))
+    return "\n".join(rows) + "\n"
 
 
 def main() -> None:

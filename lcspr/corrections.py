@@ -14,9 +14,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from lcspr import gitops, trail
+from lcspr import gitops, records, trail
 from lcspr.calendar import parse_iso_date
-from lcspr.errors import TransitionRefused, UsageError, did_you_mean
+from lcspr.errors import TransitionRefused, UsageError
 from lcspr.repository import Repository
 from lcspr.trail import Decision
 
@@ -28,9 +28,7 @@ def correct(repo: Repository, commit: str, reason: str, by: str | None = None, o
     if not reason or not reason.strip():
         raise UsageError("--reason is required: say what was examined and how it was put right.")
     by = by or config.default_role
-    if by not in config.roles:
-        raise UsageError(f"--by {by!r} is not a role in lcspr.toml (roles: {', '.join(config.roles)})"
-                         f"{did_you_mean(by, config.roles, quoted=False)}")
+    records.check_role(config, by)
     allowed = repo.workflow.correctors
     if allowed and by not in allowed:
         raise TransitionRefused(f"{by} may not record a correction; the workflow lets {', '.join(allowed)} do it "

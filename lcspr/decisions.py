@@ -132,6 +132,23 @@ def _updates(case: Case, transition: Transition, target: str, on: str, reason: s
     return updates
 
 
+def _check_assignments(repo: Repository, case: Case, assignments: dict[str, Any]) -> None:
+    """Refuse a --set that names a field case.md cannot have, or a value not of its kind
+    (an unknown agency), saying so with the closest match, before any requirement is judged."""
+    if not assignments:
+        return
+    given = {name: tuple(name.split(".")) for name in assignments}
+    problems = []
+    for problem in repo.validator.check("case", _apply(case.data, assignments)):
+        where = tuple(str(part) for part in problem.where)
+        for name, path in given.items():
+            if where[:len(path)] == path:
+                problems.append(f"--set {name}: {problem.dotted}: {problem.message}")
+                break
+    if problems:
+        raise UsageError("\n".join(dict.fromkeys(problems)))
+
+
 def _apply(data: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
     result = copy.deepcopy(data)
     for dotted, value in updates.items():
@@ -310,10 +327,7 @@ def advance(
         raise UsageError("--reason is required and must say why the decision was made.")
     given = by
     by = by or config.default_role
-    if by not in config.roles:
-        hint = did_you_mean(by, config.roles, quoted=False)
-        where = f"--by {by!r}" if given else f"default_role {by!r} (used when no --by is given)"
-        raise UsageError(f"{where} is not a role in lcspr.toml (roles: {', '.join(config.roles)}){hint}")
+    records.check_role(config, by, *(("--by",) if given else ("default_role", " (used when no --by is given)")))
     today = today or date.today()
     on = on or today.isoformat()
     if parse_iso_date(on, "--on") > today:
@@ -360,6 +374,7 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
     verdict = trail.judge(repo.workflow, case.status, target, by, held, gaps)
     if verdict.refusal == trail.UNKNOWN_STATE:
         raise UsageError(verdict.reasons[0])
+    _check_assignments(repo, case, assignments)
     if verdict.refusal == trail.UNMET:
         raise TransitionRefused(f"{case.id} cannot move to {target}:\n" + "\n".join(f"  - {g}" for g in verdict.reasons))
     if verdict.refusal == trail.ILLEGAL:

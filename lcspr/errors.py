@@ -2,8 +2,7 @@
 
 Every message is written for the secretariat: it names the case, file, line or
 field, and says what to do. The command line turns any `LcsprError` into that
-message and exit status 1 (`UsageError`: exit status 2); nothing else should
-escape to a user.
+message and an exit status (`EXIT_CODES`); nothing else should escape to a user.
 """
 
 from __future__ import annotations
@@ -21,6 +20,17 @@ def did_you_mean(value: str, known: Iterable[str], *, quoted: bool = True, cutof
     return f"; did you mean {close[0]!r}?" if quoted else f"; did you mean {close[0]}?"
 
 
+#: Every exit status of lcspr, as the README and `lcspr --help` list them.
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    1: "a refusal, or a problem found in the records",
+    2: "a usage error: an unknown option or command, or a value that is not one of its kind "
+       "(an unknown case ID, state, role, agency, status or a date not written YYYY-MM-DD)",
+    3: "deadlines overdue (lcspr due)",
+    130: "cancelled (Ctrl-C, or Ctrl-D at a prompt); nothing was written",
+}
+
+
 class LcsprError(Exception):
     """Base of every error lcspr reports to a user."""
 
@@ -28,9 +38,16 @@ class LcsprError(Exception):
 
 
 class UsageError(LcsprError):
-    """The command was called wrongly (a bad option value, a missing argument)."""
+    """The command was called wrongly: a missing argument, or a value that is not one of
+    its kind (an unknown case ID, state, role, agency or date)."""
 
     exit_code = 2
+
+
+class Cancelled(LcsprError):
+    """The user stopped the command (Ctrl-C, or Ctrl-D at a prompt) before it wrote anything."""
+
+    exit_code = 130
 
 
 class NotARecordsRepository(LcsprError):
@@ -45,19 +62,19 @@ class FileFormatError(LcsprError):
     """A case file has no frontmatter, unparsable YAML, or frontmatter that is not a mapping."""
 
 
-class UnknownCase(LcsprError):
-    """A case ID names no case folder."""
+class UnknownCase(UsageError):
+    """A case ID names no case folder (a usage error: the value is not a case's ID)."""
 
 
-class UnknownAgency(LcsprError):
+class UnknownAgency(UsageError):
     """An agency ID is not among the agencies in lcspr.toml."""
 
 
-class InvalidName(LcsprError):
+class InvalidName(UsageError):
     """A case ID or agency ID would escape its folder (path separator, `..`) or is malformed."""
 
 
-class InvalidDate(LcsprError):
+class InvalidDate(UsageError):
     """A date is not a real calendar date in ISO form (YYYY-MM-DD)."""
 
 

@@ -43,6 +43,45 @@ def skeleton_text(repo: Repository, name: str) -> str:
     return _skeleton(repo, name).template
 
 
+def default_day() -> date:
+    """The day a referral arrives unless the secretariat says otherwise."""
+    return date.today()
+
+
+def check_title(repo: Repository, title: str, option: str = "") -> str:
+    """Refuse a case title that is not a pseudonym ("Child A"), in words that name
+    `option` only when the user typed it."""
+    problems = [p for p in repo.validator.check("case", {"title": title}) if p.where == ("title",)]
+    if problems:
+        message = problems[0].message.rstrip(".")
+        if _looks_like_a_name(title):
+            message = (f"{title!r} looks like a person's real name. Case files hold pseudonyms only "
+                       "('Child A', 'Baby Z', 'Family U'); real names go in the identity register "
+                       "(`lcspr identities add`)")
+        raise UsageError(f"{option}: {message}." if option else f"{message}.")
+    return title
+
+
+def _looks_like_a_name(text: str) -> bool:
+    """Two or more capitalised words, as a forename and surname are written."""
+    words = text.split()
+    return len(words) >= 2 and all(w[:1].isupper() and w[1:].islower() for w in words)
+
+
+def check_referrer(repo: Repository, agency: str) -> str:
+    """The referring agency, if lcspr.toml lists it (else a usage error with a suggestion)."""
+    return records.check_agency(repo.config, agency)
+
+
+def check_day(day: str, option: str = "", when: date | None = None, hint: str = "") -> date:
+    """A day written YYYY-MM-DD that is not after `when` (default: today)."""
+    parsed = parse_iso_date(day, option or "date")
+    if parsed > (when or default_day()):
+        said = f"{option} {day}" if option else day
+        raise InvalidDate(f"{said} is in the future{'; ' + hint if hint else ''}.")
+    return parsed
+
+
 def new_case(
     repo: Repository,
     title: str,
@@ -61,23 +100,17 @@ def new_case(
     opened again under the next free ID (up to ATTEMPTS times). Either the case
     is on the remote, or nothing was written."""
     config = repo.config
-    today = today or date.today()
+    day = today or default_day()
     records.check_agency(config, referred_by)
-    received = received or today.isoformat()
-    received_day = parse_iso_date(received, "--received")
-    if received_day > today:
-        raise InvalidDate(f"--received {received} is in the future; give the day the referral arrived.")
+    received = received or day.isoformat()
+    received_day = check_day(received, "--received", day, "give the day the referral arrived")
     if serious_incident and not aware:
         raise UsageError("--serious-incident needs --aware DATE: the day the local authority became aware.")
     if aware and not serious_incident:
         raise UsageError("--aware goes with --serious-incident.")
     if aware:
-        if parse_iso_date(aware, "--aware") > today:
-            raise InvalidDate(f"--aware {aware} is in the future.")
-    pseudonym_problems = repo.validator.check("case", {"title": title})
-    bad_title = [p for p in pseudonym_problems if p.where == ("title",)]
-    if bad_title:
-        raise UsageError(f"--title: {bad_title[0].message.rstrip('.')}.")
+        check_day(aware, "--aware", day)
+    check_title(repo, title, "--title")
 
     with gitops.writing(config.root):
         up = None if offline else remote.upstream(config.root)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lcspr import records
-from lcspr.errors import LcsprError
+from lcspr.errors import LcsprError, UsageError, did_you_mean
 from lcspr.repository import Repository
 
 COLUMNS = ("id", "title", "status", "level", "referred_by", "received", "next_deadline")
@@ -15,6 +15,11 @@ def case_rows(repo: Repository, status: str | None = None, level: str | None = N
     """One row per case, read from case.md alone; a file that cannot be read shows as such."""
     from lcspr.deadlines import needed_kinds, open_deadlines
 
+    for option, value, known in (("--status", status, repo.workflow.states), ("--level", level, repo.workflow.levels)):
+        if value and value not in known:
+            raise UsageError(f"{option} {value!r} is not one of the workflow's "
+                             f"{'states' if option == '--status' else 'levels'} ({', '.join(known)})"
+                             f"{did_you_mean(value, known)}")
     rows = []
     kinds = needed_kinds(repo.workflow)  # a listing reads no referral or report
     for case_id in records.case_ids(repo.config):

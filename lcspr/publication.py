@@ -274,11 +274,10 @@ def accept(repo: "Repository", case_id: str, key: str, by: str, reason: str, on:
     """Record in case.md, in a commit of its own, that `by` judged the finding `key` safe to publish."""
     from lcspr import gitops
 
+    records.check_role(repo.config, by)
     match = _KEY.match(key.strip())
     if not match:
         raise UsageError(f"--accept {key!r} is not a finding's key; copy the `key:` line lcspr printed for it.")
-    if by not in repo.config.roles:
-        raise UsageError(f"--by {by!r} is not a role in lcspr.toml (roles: {', '.join(repo.config.roles)}).")
     if not reason.strip():
         raise UsageError("--reason must say why the finding is safe to publish.")
     entry = {"finding": match[2], "kind": match[1], "document": f"sha256:{match[3]}", "by": by,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lcspr import mdfile, paths
 from lcspr.config import Config
-from lcspr.errors import InvalidName, UnknownAgency, UnknownCase, did_you_mean
+from lcspr.errors import InvalidName, UnknownAgency, UnknownCase, UsageError, did_you_mean
 from lcspr.mdfile import MarkdownFile
 
 CASE_ID = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9]{0,11})-(?P<year>[0-9]{4})-(?P<number>[0-9]{3,})$")
@@ -80,6 +80,14 @@ def check_agency(config: Config, agency: str) -> str:
     if agency not in config.agencies:
         raise UnknownAgency(f"{agency!r} is not a known agency{_closest(agency, list(config.agencies))}")
     return agency
+
+
+def check_role(config: Config, role: str, where: str = "--by", note: str = "") -> str:
+    """Refuse a role that lcspr.toml's [roles] does not list, suggesting the closest."""
+    if role not in config.roles:
+        raise UsageError(f"{where} {role!r}{note} is not a role in lcspr.toml (roles: {', '.join(config.roles)})"
+                         f"{did_you_mean(role, config.roles, quoted=False)}")
+    return role
 
 
 def _closest(value: str, known: list[str]) -> str:

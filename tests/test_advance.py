@@ -86,13 +86,13 @@ def test_unmet_requirements_are_listed_every_one(examples_root):
 
 
 def test_an_unknown_case_is_refused_with_a_suggestion(examples_root):
-    assert refuse(examples_root, "advance", "LIG-2026-030", "screening", "--reason", "x") == (
+    assert refuse(examples_root, "advance", "LIG-2026-030", "screening", "--reason", "x", code=2) == (
         f"Error: no case LIG-2026-030 in {examples_root / 'cases'}; did you mean LIG-2026-003?\n"
     )
 
 
 def test_a_case_id_that_is_a_path_is_refused(examples_root):
-    output = refuse(examples_root, "advance", "../LIG-2026-003", "screening", "--reason", "x")
+    output = refuse(examples_root, "advance", "../LIG-2026-003", "screening", "--reason", "x", code=2)
     assert output.startswith("Error: '../LIG-2026-003' is not a case ID")
 
 
@@ -110,8 +110,8 @@ def test_a_decision_dated_in_the_future_is_refused(examples_root):
 
 
 def test_a_decision_date_that_is_not_a_date_is_refused(examples_root):
-    assert refuse(examples_root, *SCREENING[:-2], "--on", "20/11/2026") == (
-        "Error: --on: '20/11/2026' is not a date in the form YYYY-MM-DD\n"
+    assert refuse(examples_root, *SCREENING[:-2], "--on", "20/11/2026", code=2).endswith(
+        "Error: Invalid value for '--on': '20/11/2026' is not a date in the form YYYY-MM-DD (e.g. 2026-10-31)\n"
     )
 
 
@@ -372,7 +372,7 @@ def test_next_as_json_has_an_empty_missing_list_when_ready(examples_root, fixed_
 
 def test_next_for_an_unknown_case(examples_root):
     result = run(examples_root, "next", "LIG-2026-030")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output == f"Error: no case LIG-2026-030 in {examples_root / 'cases'}; did you mean LIG-2026-003?\n"
 
 

@@ -88,7 +88,7 @@ def test_init_in_an_existing_git_repository_commits_only_its_own_files(tmp_path)
 def test_init_refuses_a_folder_that_has_lcspr_toml(records_root):
     before = (records_root / "lcspr.toml").read_bytes()
     head = git(records_root, "rev-parse", "HEAD")
-    result = run(None, "init", str(records_root))
+    result = run(None, "init", str(records_root), "--partnership", "Example SCP")
     assert result.exit_code == 1
     assert result.output == (
         f"Error: {records_root} already has lcspr.toml: it is a records repository already; nothing was changed.\n"
@@ -99,7 +99,7 @@ def test_init_refuses_a_folder_that_has_lcspr_toml(records_root):
 
 @pytest.mark.parametrize("prefix", ["lig", "", "LIG-1", "L/G", "1LIG", "ABCDEFGHIJKLM"])
 def test_init_refuses_a_bad_prefix(tmp_path, prefix):
-    result = run(None, "init", str(tmp_path / "records"), "--prefix", prefix)
+    result = run(None, "init", str(tmp_path / "records"), "--prefix", prefix, "--partnership", "Example SCP")
     assert result.exit_code == 2
     assert result.output == (
         f"Error: --prefix {prefix!r} must be capital letters and digits, starting with a letter (e.g. LIG).\n"
@@ -115,7 +115,7 @@ def test_init_refuses_an_empty_partnership(tmp_path):
 
 def test_init_refuses_a_file(tmp_path):
     (tmp_path / "file").write_text("x")
-    result = run(None, "init", str(tmp_path / "file"))
+    result = run(None, "init", str(tmp_path / "file"), "--partnership", "Example SCP")
     assert (result.exit_code, result.output) == (2, f"Error: {tmp_path / 'file'} is a file, not a folder.\n")
 
 
@@ -123,7 +123,7 @@ def test_init_refuses_a_folder_of_another_git_repository(tmp_path):
     git(tmp_path, "init", "-q")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "tracked.txt").write_text("x\n")
-    result = run(None, "init", str(tmp_path / "sub"))
+    result = run(None, "init", str(tmp_path / "sub"), "--partnership", "Example SCP")
     assert result.exit_code == 1
     assert result.output == (
         f"Error: {tmp_path / 'sub'} is inside the Git repository {tmp_path}; make the records repository "
@@ -140,7 +140,7 @@ def test_init_of_a_new_folder_inside_a_git_repository_gives_it_its_own(tmp_path)
 
 
 def test_init_without_git_identity_leaves_nothing_behind(tmp_path, no_identity):
-    result = run(None, "init", str(tmp_path / "new" / "records"))
+    result = run(None, "init", str(tmp_path / "new" / "records"), "--partnership", "Example SCP")
     assert (result.exit_code, result.output) == (1, NO_IDENTITY)
     assert not (tmp_path / "new").exists()
 
@@ -161,7 +161,7 @@ def test_init_whose_commit_is_refused_leaves_nothing_staged(tmp_path):
     hook = root / ".git" / "hooks" / "pre-commit"
     hook.write_text("#!/bin/sh\necho refused by a hook >&2\nexit 1\n")
     hook.chmod(0o755)
-    result = run(None, "init", str(root))
+    result = run(None, "init", str(root), "--partnership", "Example SCP")
     assert (result.exit_code, result.output) == (1, "Error: git commit failed: refused by a hook\n")
     assert sorted(p.name for p in root.iterdir()) == [".git"]
     assert git(root, "status", "--porcelain") == ""
@@ -177,7 +177,7 @@ def test_a_refused_init_keeps_files_that_were_there_before(tmp_path):
     hook = root / ".git" / "hooks" / "pre-commit"
     hook.write_text("#!/bin/sh\nexit 1\n")
     hook.chmod(0o755)
-    assert run(None, "init", str(root)).exit_code == 1
+    assert run(None, "init", str(root), "--partnership", "Example SCP").exit_code == 1
     assert tree(root) == ["cases", "cases/.gitkeep"]
     assert git(root, "status", "--porcelain") == ""
 

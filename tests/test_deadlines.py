@@ -149,7 +149,7 @@ def test_due_within_and_csv(examples_root):
 
 def test_due_rejects_a_bad_date(examples_root):
     result = run(examples_root, "due", "--on", "2026-02-30")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "--on" in result.output and "2026-02-30" in result.output
     assert "Traceback" not in result.output
 

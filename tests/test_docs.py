@@ -44,3 +44,25 @@ def test_the_auditors_git_one_liner_works(records_root):
         "LIG-2026-003: referral-received -> screening (advance, decided by secretariat on 2026-11-25, "
         "recorded by Test Secretariat at 2026-"
     )
+
+
+def test_the_readme_command_table_is_made_from_the_commands():
+    """`cog -r README.md` regenerates it; this fails while the README and the CLI differ."""
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "cogapp", "--check", "--diff", str(PROJECT / "README.md")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, "the README's command table is out of date; run `cog -r README.md`\n" + done.stdout
+
+
+def test_the_readme_names_no_file_the_project_lacks():
+    import re
+
+    for name in sorted(set(re.findall(r"`([\w./-]+\.(?:md|py|toml|yaml|docx))`", README))):
+        if "/" in name and not name.startswith(("cases/", "templates/", "docs/", "lcspr/", "benchmarks/", "tests/")):
+            continue
+        if name.startswith(("cases/LIG", "cases/…", "responses/")) or "<" in name or "ID" in name:
+            continue
+        if "/" in name and not (PROJECT / name).exists():
+            raise AssertionError(f"the README names {name}, which the project does not have")
+    assert "DESIGN.md" not in README

@@ -152,7 +152,7 @@ def test_history_of_a_case_with_no_decisions(records_root):
 
 def test_history_of_an_unknown_case(examples_root):
     result = run(examples_root, "history", "LIG-2026-030")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output == f"Error: no case LIG-2026-030 in {examples_root / 'cases'}; did you mean LIG-2026-003?\n"
 
 

@@ -172,7 +172,7 @@ def test_show_json_of_a_full_case(examples_root):
 )
 def test_show_unknown_or_unsafe_case(examples_root, case_id, message):
     result = run(examples_root, "show", case_id)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output == "Error: " + message.format(cases=examples_root / "cases") + "\n"
 
 

@@ -149,7 +149,7 @@ def test_missing_options_are_asked_for_at_a_terminal(records_root, monkeypatch):
     monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda self: True, raising=False)
     result = new_case(records_root, "--received", "2026-11-02", "--serious-incident", input="Child A\npolice\n2026-10-30\n")
     assert result.exit_code == 0, result.output
-    assert "Pseudonym (e.g. Child A): Child A\n" in result.output
+    assert "Pseudonym (e.g. Child A; never a real name): Child A\n" in result.output
     assert f"Referring agency ({KNOWN_AGENCIES}): police\n" in result.output
     assert "Day the local authority became aware (YYYY-MM-DD): 2026-10-30\n" in result.output
     data = mdfile.read(records_root / "cases/LIG-2026-001/case.md").data
@@ -162,27 +162,32 @@ def test_missing_options_are_asked_for_at_a_terminal(records_root, monkeypatch):
 @pytest.mark.parametrize(
     "args, code, message",
     [
-        (("--referred-by", "polce"), 1,
+        (("--referred-by", "polce"), 2,
          f"'polce' is not a known agency (known: {KNOWN_AGENCIES}); did you mean 'police'?"),
-        (("--referred-by", "../police"), 1,
+        (("--referred-by", "../police"), 2,
          "'../police' is not an agency ID: use lower-case words joined by hyphens, as listed in lcspr.toml "
          "[agencies] (no slashes or '..')."),
-        (("--referred-by", "police/x"), 1,
+        (("--referred-by", "police/x"), 2,
          "'police/x' is not an agency ID: use lower-case words joined by hyphens, as listed in lcspr.toml "
          "[agencies] (no slashes or '..')."),
-        (("--referred-by", ".."), 1,
+        (("--referred-by", ".."), 2,
          "'..' is not an agency ID: use lower-case words joined by hyphens, as listed in lcspr.toml "
          "[agencies] (no slashes or '..')."),
-        (("--received", "2026-02-30"), 1,
-         "--received: '2026-02-30' is not a real date (day is out of range for month); expected YYYY-MM-DD"),
-        (("--received", "26/11/2026"), 1, "--received: '26/11/2026' is not a date in the form YYYY-MM-DD"),
-        (("--received", "2026-12-01"), 1,
+        (("--received", "2026-02-30"), 2,
+         "Invalid value for '--received': '2026-02-30' is not a real date (day is out of range for month); "
+         "expected YYYY-MM-DD (e.g. 2026-10-31)"),
+        (("--received", "26/11/2026"), 2, "Invalid value for '--received': '26/11/2026' is not a date in the form YYYY-MM-DD (e.g. 2026-10-31)"),
+        (("--received", "2026-12-01"), 2,
          "--received 2026-12-01 is in the future; give the day the referral arrived."),
-        (("--serious-incident", "--aware", "2026-02-30"), 1,
-         "--aware: '2026-02-30' is not a real date (day is out of range for month); expected YYYY-MM-DD"),
+        (("--serious-incident", "--aware", "2026-02-30"), 2,
+         "Invalid value for '--aware': '2026-02-30' is not a real date (day is out of range for month); "
+         "expected YYYY-MM-DD (e.g. 2026-10-31)"),
         (("--aware", "2026-11-01"), 2, "--aware goes with --serious-incident."),
         (("--title", "Jane Smith"), 2,
-         "--title: 'Jane Smith' is not valid here: expected a pseudonym such as 'Child A', 'Baby Z' or "
+         "--title: 'Jane Smith' looks like a person's real name. Case files hold pseudonyms only ('Child A', "
+         "'Baby Z', 'Family U'); real names go in the identity register (`lcspr identities add`)."),
+        (("--title", "child a"), 2,
+         "--title: 'child a' is not valid here: expected a pseudonym such as 'Child A', 'Baby Z' or "
          "'Family U'; never a real name."),
         (("--title", ""), 2, "--title: is empty: fill it in."),
     ],
@@ -193,7 +198,9 @@ def test_bad_input_is_refused_and_nothing_is_written(examples_root, args, code, 
     argv = [a for k, v in base.items() if k not in given for a in (k, v)] + list(args)
     before = state(examples_root)
     result = new_case(examples_root, *argv)
-    assert (result.exit_code, result.output) == (code, f"Error: {message}\n")
+    assert result.exit_code == code
+    assert result.output.endswith(f"Error: {message}\n")
+    assert "Traceback" not in result.output
     assert state(examples_root) == before
 
 

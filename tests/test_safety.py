@@ -52,12 +52,15 @@ def busy_case(examples_root: Path) -> Path:
 
 
 def test_validation_failing_after_writing_puts_everything_back(busy_case):
+    case_md = busy_case / "cases" / CASE / "case.md"
+    case_md.write_text(case_md.read_text(encoding="utf-8").replace("\nstatus:", "\ncriminal_investigation: maybe\nstatus:", 1),
+                       encoding="utf-8")  # a reviewer's edit, not committed: the decision would include it
     before = snapshot(busy_case)
-    result = run(busy_case, *SCREENING, "--set", "criminal_investigation=maybe")
+    result = run(busy_case, *SCREENING)
     assert result.exit_code == 1
     assert result.output == (
         f"Error: {CASE} would not validate after this decision, so nothing was recorded:\n"
-        f"cases/{CASE}/case.md:17: criminal_investigation: 'maybe' should be true or false\n"
+        f"cases/{CASE}/case.md:5: criminal_investigation: 'maybe' should be true or false\n"
     )
     assert snapshot(busy_case) == before
 
@@ -93,7 +96,7 @@ def test_ctrl_c_while_writing_puts_everything_back(busy_case, monkeypatch):
     before = snapshot(busy_case)
     result = run(busy_case, *SCREENING)
     assert result.exit_code == 130
-    assert result.output == "Error: interrupted; nothing was recorded.\n"
+    assert result.output == "\nError: Cancelled; nothing was written.\n"
     assert snapshot(busy_case) == before
 
 

@@ -133,7 +133,7 @@ def test_no_git_identity_never_shows_a_traceback(examples_root, tmp_path, monkey
     empty.write_text("")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
     for args in (("new-case", "--title", "Child D", "--referred-by", "police"),
-                 ("init", str(tmp_path / "new"))):
+                 ("init", str(tmp_path / "new"), "--partnership", "Example SCP")):
         done = subprocess.run([sys.executable, "-m", "lcspr", *args], capture_output=True, text=True, cwd=examples_root)
         assert done.returncode == 1
         assert "git config --global user.name" in done.stderr

@@ -239,7 +239,7 @@ def test_validate_one_case(examples_root):
 )
 def test_unknown_or_unsafe_case_id(examples_root, case_id, message):
     result = run(examples_root, "validate", case_id)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output == "Error: " + message.format(cases=examples_root / "cases") + "\n"
 
 
