@@ -111,7 +111,8 @@ def _print_csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 _FORMATS = {"text": "text for people to read", "table": "a table for people to read",
-            "json": "JSON for programs", "csv": "CSV for spreadsheets"}
+            "markdown": "Markdown to paste into a report", "json": "JSON for programs",
+            "csv": "CSV for spreadsheets", "xlsx": "an Excel workbook (with -o)"}
 
 
 def format_option(*kinds: str) -> Callable[[_F], _F]:
@@ -594,16 +595,20 @@ def correct(ctx: click.Context, commit: str, reason: str, by: str | None, on: st
 
 
 @cli.command()
-@click.argument("case_id", metavar="ID")
+@click.argument("case_id", metavar="ID", shell_complete=CASE_ID)
 @click.option("--reason", required=True, help="Why the case moves, e.g. the ID was opened twice (goes into the record).")
-@click.option("--by", "by", help="The role recording the move, from lcspr.toml [roles] (default: default_role).")
-@click.option("--on", "on", help="The day it was decided, YYYY-MM-DD (default: today).")
+@click.option("--by", "by", shell_complete=ROLE,
+              help="The role recording the move, from lcspr.toml [roles] (default: default_role).")
+@click.option("--on", "on", type=DATE, help="The day it was decided (default: today).")
 @click.pass_context
 def reallocate(ctx: click.Context, case_id: str, reason: str, by: str | None, on: str | None) -> None:
     """Move case ID to the next ID free here and on the remote, in one recorded commit.
 
     For a case two clones opened under the same ID: run it in the clone whose case
-    has not been shared yet, before `lcspr sync`."""
+    has not been shared yet, before `lcspr sync`.
+
+    Example: lcspr reallocate LIG-2026-004 --reason "LIG-2026-004 was opened in two clones."
+    """
     from lcspr.reallocation import reallocate as move_case
 
     moved = move_case(_repo(ctx), case_id, reason, by, on)
@@ -613,7 +618,10 @@ def reallocate(ctx: click.Context, case_id: str, reason: str, by: str | None, on
 @cli.command()
 @click.pass_context
 def sync(ctx: click.Context) -> None:
-    """Bring in the shared remote's commits, validate and audit them, and push yours (never forcing)."""
+    """Bring in the shared remote's commits, validate and audit them, and push yours (never forcing).
+
+    Example: lcspr sync
+    """
     from lcspr.sync import sync as sync_repository
 
     result = sync_repository(_repo(ctx))
@@ -712,18 +720,20 @@ ACTIONS_TABLE = ("case", "id", "owner", "due", "status", "overdue", "change")
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table",
-              show_default=True, help="table for a terminal; csv, json, or an Excel workbook (with -o).")
+@format_option("table", "json", "csv", "xlsx")
 @click.option("--actions", "show_actions", is_flag=True, help="table and csv: the actions, one row each, "
               "instead of the cases.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="With --format xlsx: the workbook to write (e.g. register.xlsx).")
-@click.option("--on", "on", help="Count as if today were DATE, YYYY-MM-DD (default: today).")
+@click.option("--on", "on", type=DATE, help="Count as if today were this day (default: today).")
 @click.pass_context
 def register(ctx: click.Context, fmt: str, show_actions: bool, output: Path | None, on: str | None) -> None:
     """The register: every case with the dates of each step, time taken against
     the statutory targets, holds, themes, recommendations and actions; exit 1 when
-    a case's files are invalid (still listed, with its problems)."""
+    a case's files are invalid (still listed, with its problems).
+
+    Example: lcspr register --format xlsx -o register.xlsx
+    """
     from lcspr import register as reg
 
     if fmt == "xlsx" and output is None:
@@ -751,18 +761,20 @@ def register(ctx: click.Context, fmt: str, show_actions: bool, output: Path | No
 
 
 @cli.command()
-@click.option("--from", "start", metavar="DATE", help="The period's first day, YYYY-MM-DD (with --to; default: "
+@click.option("--from", "start", type=DATE, help="The period's first day (with --to; default: "
               "the last complete reporting year, lcspr.toml reporting_year).")
-@click.option("--to", "end", metavar="DATE", help="The period's last day, YYYY-MM-DD.")
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "csv"]), default="markdown",
-              show_default=True, help="markdown to paste into the yearly report, json or csv.")
+@click.option("--to", "end", type=DATE, help="The period's last day.")
+@format_option("markdown", "json", "csv")
 @click.option("--explain", is_flag=True, help="List the cases each figure counts.")
-@click.option("--on", "on", help="Count as if today were DATE, YYYY-MM-DD (default: today).")
+@click.option("--on", "on", type=DATE, help="Count as if today were this day (default: today).")
 @click.pass_context
 def figures(ctx: click.Context, start: str | None, end: str | None, fmt: str, explain: bool, on: str | None) -> None:
     """The figures for a yearly report and the National Panel over a period,
     each traceable to the cases it counts; exit 1 when a case's files are invalid
-    (it is not counted) or no case was open in the period."""
+    (it is not counted) or no case was open in the period.
+
+    Example: lcspr figures --from 2026-04-01 --to 2027-03-31 --explain
+    """
     from lcspr import figures as fig
 
     if (start is None) != (end is None):
@@ -786,11 +798,14 @@ def figures(ctx: click.Context, start: str | None, end: str | None, fmt: str, ex
 
 @cli.command()
 @click.argument("out", metavar="OUT", type=click.Path(path_type=Path))
-@click.option("--on", "on", help="Count deadlines as if today were DATE, YYYY-MM-DD (default: today).")
+@click.option("--on", "on", type=DATE, help="Count deadlines as if today were this day (default: today).")
 @click.pass_context
 def site(ctx: click.Context, out: Path, on: str | None) -> None:
     """Write the Board's dashboard into folder OUT: static HTML pages (register, deadlines,
-    figures, audit, each case's decisions) that open from a shared drive, with no server."""
+    figures, audit, each case's decisions) that open from a shared drive, with no server.
+
+    Example: lcspr site ../board-dashboard
+    """
     from lcspr.calendar import parse_iso_date
     from lcspr.site import build
 
@@ -832,17 +847,21 @@ def render(ctx: click.Context, case_id: str, kind: str, agency: str | None, outp
 
 
 @cli.command()
-@click.argument("case_id", metavar="ID")
+@click.argument("case_id", metavar="ID", shell_complete=CASE_ID)
 @click.argument("form", metavar="FILE.docx", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--agency", required=True, help="The agency that returned the form, from lcspr.toml [agencies].")
-@click.option("--on", "on", help="The day the form was received, YYYY-MM-DD (default: today).")
+@click.option("--agency", required=True, shell_complete=AGENCY,
+              help="The agency that returned the form, from lcspr.toml [agencies].")
+@click.option("--on", "on", type=DATE, help="The day the form was received (default: today).")
 @click.option("--replace", is_flag=True, help="Replace a response received or written before (it stays in Git's history).")
 @TEXT_OR_JSON
 @click.pass_context
 def receive(ctx: click.Context, case_id: str, form: Path, agency: str, on: str | None, replace: bool,
             fmt: str) -> None:
     """Read an agency's returned referral-response form into responses/AGENCY.md and
-    commit it, with the .docx as received, in one recorded commit."""
+    commit it, with the .docx as received, in one recorded commit.
+
+    Example: lcspr receive LIG-2026-001 police-response.docx --agency police
+    """
     from lcspr.receipts import describe, receive as receive_form
 
     repo = _repo(ctx)
@@ -991,7 +1010,10 @@ def identities_check(ctx: click.Context, case_id: str, fmt: str) -> None:
 
 @cli.group()
 def hooks() -> None:
-    """Git hooks: validate before each commit in a clone; guard the shared repository on a server."""
+    """Git hooks: validate before each commit in a clone; guard the shared repository on a server.
+
+    Example: lcspr hooks install
+    """
 
 
 @hooks.command("install")
@@ -1000,7 +1022,10 @@ def hooks() -> None:
 @click.option("--force", is_flag=True, help="Replace a hook of the same name that lcspr did not write.")
 @click.pass_context
 def hooks_install(ctx: click.Context, server: Path | None, force: bool) -> None:
-    """Install the pre-commit hook into this clone (or, with --server, the gate into a bare repository)."""
+    """Install the pre-commit hook into this clone (or, with --server, the gate into a bare repository).
+
+    Example: lcspr hooks install --server /srv/git/lcspr-records.git
+    """
     from lcspr import hooks as git_hooks
 
     if server is not None:
@@ -1016,7 +1041,10 @@ def hooks_install(ctx: click.Context, server: Path | None, force: bool) -> None:
 @click.argument("hook", type=click.Choice(["pre-commit", "pre-receive"]))
 @click.pass_context
 def hooks_run(ctx: click.Context, hook: str) -> None:
-    """What an installed hook runs (Git calls it; you need not)."""
+    """What an installed hook runs (Git calls it; you need not).
+
+    Example: lcspr hooks run pre-commit
+    """
     from lcspr import hooks as git_hooks
 
     if hook == git_hooks.PRE_RECEIVE:
