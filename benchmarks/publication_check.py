@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         register.parent.mkdir()
         register.write_text(REGISTER, encoding="utf-8")
         os.environ["LCSPR_IDENTITIES"] = str(register)
-        repo = open_repository(root, check=False)
+        repo = open_repository(root)
         case = documents.read_valid_case(repo, CASE)
         data = documents.fill(repo.config, case, "report")
 

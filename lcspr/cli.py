@@ -73,10 +73,10 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-def _repo(ctx: click.Context, check: bool = True) -> Repository:
+def _repo(ctx: click.Context) -> Repository:
     from lcspr.repository import open_repository
 
-    return open_repository(ctx.find_root().params.get("repo"), check=check)
+    return open_repository(ctx.find_root().params.get("repo"))
 
 
 def _print_json(data: Any) -> None:
@@ -159,7 +159,7 @@ def _records(ctx: click.Context) -> Repository | None:
     from lcspr.repository import open_repository
 
     try:
-        return open_repository(ctx.find_root().params.get("repo"), check=False)
+        return open_repository(ctx.find_root().params.get("repo"))
     except Exception:
         return None
 
@@ -222,13 +222,18 @@ class _ListsStates(click.Command):
     type=click.Path(file_okay=False, path_type=Path),
     help="The records repository (default: the one holding the current folder).",
 )
+@click.option("--source-checkout", is_flag=True,
+              help="Allow writing in lcspr's own source checkout (for developing lcspr; records belong elsewhere).")
 @click.version_option(__version__, prog_name="lcspr")
 @click.pass_context
-def cli(ctx: click.Context, repo: Path | None) -> None:
+def cli(ctx: click.Context, repo: Path | None, source_checkout: bool) -> None:
     """Case records, decisions and documents for Local Child Safeguarding
     Practice Reviews, kept in Git."""
+    from lcspr import gitops
+
     ctx.ensure_object(dict)
     ctx.obj["repo"] = repo
+    gitops.WRITE_IN_SOURCE = source_checkout
 
 
 @cli.command()
@@ -379,7 +384,7 @@ def list_cases(ctx: click.Context, status: str | None, level: str | None, fmt: s
     """
     from lcspr.listing import COLUMNS, case_rows
 
-    rows = case_rows(_repo(ctx, check=False), status, level)
+    rows = case_rows(_repo(ctx), status, level)
     if fmt == "json":
         _print_json(rows)
     elif fmt == "csv":
@@ -399,7 +404,7 @@ def show(ctx: click.Context, case_id: str, fmt: str) -> None:
     """
     from lcspr.listing import show as show_case
 
-    data = show_case(_repo(ctx, check=False), case_id)
+    data = show_case(_repo(ctx), case_id)
     if fmt == "json":
         _print_json(data)
         return
@@ -533,7 +538,7 @@ def history(ctx: click.Context, case_id: str, fmt: str) -> None:
     from lcspr.history import entries
     from lcspr.records import case_folder
 
-    repo = _repo(ctx, check=False)
+    repo = _repo(ctx)
     case_folder(repo.config, case_id)
     _print_entries(entries(repo.root, case_id), fmt, with_case=False)
 
@@ -548,7 +553,7 @@ def log(ctx: click.Context, fmt: str) -> None:
     """
     from lcspr.history import entries
 
-    _print_entries(entries(_repo(ctx, check=False).root), fmt, with_case=True)
+    _print_entries(entries(_repo(ctx).root), fmt, with_case=True)
 
 
 @cli.command()
@@ -740,7 +745,7 @@ def register(ctx: click.Context, fmt: str, show_actions: bool, output: Path | No
         raise UsageError("--format xlsx writes a workbook: name it with -o, e.g. -o register.xlsx.")
     if fmt != "xlsx" and output is not None:
         raise UsageError("-o is for --format xlsx; the other formats print (redirect them with >).")
-    repo = _repo(ctx, check=False)
+    repo = _repo(ctx)
     result = reg.build(repo, _option_date(on, "--on"))
     if fmt == "json":
         _print_json(result)
@@ -780,7 +785,7 @@ def figures(ctx: click.Context, start: str | None, end: str | None, fmt: str, ex
     if (start is None) != (end is None):
         raise UsageError("give the period with both --from and --to, or neither for the last complete reporting "
                          "year.")
-    repo = _repo(ctx, check=False)
+    repo = _repo(ctx)
     today = _option_date(on, "--on")
     first, last = (_option_date(start, "--from"), _option_date(end, "--to")) if start else \
         fig.default_period(repo.config, today)
@@ -916,7 +921,7 @@ def check_publication(ctx: click.Context, case_id: str | None, documents: tuple[
     if history:
         from lcspr.publication_history import purge_advice, scan_history
 
-        report = scan_history(_repo(ctx, check=False).root)
+        report = scan_history(_repo(ctx).root)
         for finding in report.findings:
             click.echo(str(finding))
         click.echo(f"Checked {report.versions} version(s) of case files: {len(report.findings)} finding(s).")
@@ -963,7 +968,7 @@ def identities_add(ctx: click.Context, case_id: str, kind: str, value: str, alia
     from lcspr import identities as register
     from lcspr.records import case_folder
 
-    repo = _repo(ctx, check=False)
+    repo = _repo(ctx)
     case_folder(repo.config, case_id)
     entry = register.add(register.default_path(), repo.root, case_id, kind, value, list(aliases), pseudonym)
     click.echo(f"Registered a {entry.kind} for {case_id} in {register.default_path()} (line {entry.line}).")
@@ -981,7 +986,7 @@ def identities_list(ctx: click.Context, case_id: str, show: bool) -> None:
     from lcspr import identities as register
     from lcspr.records import case_folder
 
-    repo = _repo(ctx, check=False)
+    repo = _repo(ctx)
     case_folder(repo.config, case_id)
     entries = register.load(None, repo.root).of(case_id)
     if not entries:
@@ -1033,7 +1038,7 @@ def hooks_install(ctx: click.Context, server: Path | None, force: bool) -> None:
         click.echo(f"Installed the lcspr gate: {path}")
         click.echo("Pushes to the main branch that rewrite it, break the record or leave a case invalid are refused.")
         return
-    path = git_hooks.install(_repo(ctx, check=False).root, git_hooks.PRE_COMMIT, force)
+    path = git_hooks.install(_repo(ctx).root, git_hooks.PRE_COMMIT, force)
     click.echo(f"Installed {path}: each commit's cases are validated first (git commit --no-verify skips it).")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +120,37 @@ class Config:
         return self.agencies.get(agency, agency)
 
 
+#: Where each plain setting lives in lcspr.toml (its table, if any, then its key); its
+#: default is the Config field's own, written once there.
+PLACES: dict[str, tuple[str, ...]] = {
+    "reporting_year": ("reporting_year",),
+    "health_commissioner": ("health_commissioner",),
+    "division": ("calendar", "division"),
+    "rapid_review_day0": ("calendar", "rapid_review_day0"),
+    "response_working_days": ("calendar", "response_working_days"),
+    "pre_publication_working_days": ("calendar", "pre_publication_working_days"),
+    "publication_months": ("calendar", "publication_months"),
+    "action_plan_review_months": ("calendar", "action_plan_review_months"),
+    "default_role": ("default_role",),
+    "sign": ("sign",),
+}
+
+
+def default(name: str) -> Any:
+    """The default of the setting `name`, as the Config model declares it."""
+    found = next(f for f in fields(Config) if f.name == name)
+    return found.default
+
+
+def _setting(raw: dict[str, Any], name: str) -> Any:
+    node: Any = raw
+    for key in PLACES[name]:
+        if not isinstance(node, dict) or key not in node:
+            return default(name)
+        node = node[key]
+    return node
+
+
 def find_root(start: Path | None = None, override: Path | None = None) -> Path:
     """Return the records repository root: `override` if given, else the nearest
     folder at or above `start` (default: the current folder) holding lcspr.toml."""
@@ -141,11 +172,10 @@ def find_root(start: Path | None = None, override: Path | None = None) -> Path:
     )
 
 
-def load(root: Path, check: bool = True) -> Config:
-    """Read `root/lcspr.toml`; with `check`, validate it against its schema first.
-
-    Read-only listings pass check=False so they start without jsonschema; they
-    still refuse a file without a partnership name."""
+def load(root: Path) -> Config:
+    """Read `root/lcspr.toml`, checked against its schema: the one way lcspr reads its
+    settings. A check passed is remembered by the file's content (in .git/lcspr/), so
+    commands start without jsonschema until the file changes."""
     path = paths.inside_repository(root, Path(CONFIG_NAME), "settings file")
     try:
         text = path.read_text(encoding="utf-8")
@@ -156,39 +186,27 @@ def load(root: Path, check: bool = True) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}. Fix the file and try again.") from None
 
+    from lcspr import results_cache
+
     problems: list[tuple[str, str]] = []
-    if check:
-        from lcspr import results_cache
+    key = results_cache.settings_key("lcspr.toml", text)
+    if not results_cache.checked_before(root, key):
+        from lcspr import schemas  # jsonschema is heavy: only a new version of the file needs it
 
-        # The schema check is remembered by the file's content: every command that
-        # checks pays for it once per version of lcspr.toml, not on every run.
-        key = results_cache.settings_key("lcspr.toml", text)
-        if not results_cache.checked_before(root, key):
-            from lcspr import schemas  # jsonschema is heavy: only checked loads need it
-
-            problems = schemas.check_config(raw)
-            if not problems:
-                results_cache.remember_checked(root, key)
-    elif not isinstance(raw.get("partnership"), str):
-        problems = [("partnership", "`partnership` is missing: add it")]
+        problems = schemas.check_config(raw)
+        if not problems:
+            results_cache.remember_checked(root, key)
     if problems:
         lines = [f"{CONFIG_NAME}:{_line_of(text, where)}: {where}: {message}" for where, message in problems]
         raise ConfigError("lcspr.toml is not valid:\n" + "\n".join(lines))
-    try:
-        return _config_from(root, text, raw)
-    except (ConfigError, TypeError, ValueError, AttributeError):
-        if check:
-            raise
-        # The unchecked settings are wrong somewhere: let the schema say where.
-        return load(root, check=True)
+    return _config_from(root, text, raw)
 
 
 def _config_from(root: Path, text: str, raw: dict[str, Any]) -> Config:
-    calendar = raw.get("calendar", {})
     overrides = raw.get("overrides", {})
     agencies = dict(raw.get("agencies") or DEFAULT_AGENCIES)
     sectors = {k: list(v) for k, v in (raw.get("sectors") or DEFAULT_SECTORS).items()}
-    commissioner = raw.get("health_commissioner", "icb")
+    commissioner = _setting(raw, "health_commissioner")
     roles = dict(raw.get("roles") or DEFAULT_ROLES)
     holders = dict(raw.get("holders") or {})
     for role in holders:
@@ -215,16 +233,8 @@ def _config_from(root: Path, text: str, raw: dict[str, Any]) -> Config:
         roles=roles,
         holders=holders,
         themes=dict(raw.get("themes") or DEFAULT_THEMES),
-        reporting_year=raw.get("reporting_year", "april-march"),
+        **{name: _setting(raw, name) for name in PLACES if name != "health_commissioner"},
         health_commissioner=commissioner,
-        division=calendar.get("division", "england"),
-        rapid_review_day0=calendar.get("rapid_review_day0", "awareness"),
-        response_working_days=calendar.get("response_working_days", 10),
-        pre_publication_working_days=calendar.get("pre_publication_working_days", 7),
-        publication_months=calendar.get("publication_months", 6),
-        action_plan_review_months=calendar.get("action_plan_review_months", 12),
-        default_role=raw.get("default_role", "secretariat"),
-        sign=bool(raw.get("sign", False)),
         workflow_file=_override(root, text, overrides, "workflow"),
         templates_dir=_override(root, text, overrides, "templates"),
         raw=raw,
@@ -297,14 +307,14 @@ partnership = {_toml_value(partnership)}
 # New cases are numbered {prefix}-<year>-<NNN>.
 case_prefix = {_toml_value(prefix)}
 # The agency that leads a Level 1 health review (the ICB since July 2022).
-health_commissioner = "icb"
+health_commissioner = {_toml_value(default('health_commissioner'))}
 # The role recorded for a decision when `lcspr advance` is given no --by.
-default_role = "secretariat"
+default_role = {_toml_value(default('default_role'))}
 # Sign decision commits with Git's own commit signing (see the README).
-sign = false
+sign = {_toml_value(default('sign'))}
 # The year `lcspr figures` reports by default (the last complete one):
 # "april-march" or "calendar".
-reporting_year = "april-march"
+reporting_year = {_toml_value(default('reporting_year'))}
 
 # Agencies: the ID used in case files = the name shown in documents.
 [agencies]
@@ -330,18 +340,18 @@ reporting_year = "april-march"
 
 [calendar]
 # Bank holidays: england, wales, scotland or northern-ireland.
-division = "england"
+division = {_toml_value(default('division'))}
 # Day 0 of the 15-working-day rapid review: "awareness" or "notification".
-rapid_review_day0 = "awareness"
+rapid_review_day0 = {_toml_value(default('rapid_review_day0'))}
 # Working days an agency has to return its referral response.
-response_working_days = 10
+response_working_days = {_toml_value(default('response_working_days'))}
 # Working days before publication that the final report goes to the
 # National Panel and the Department for Education.
-pre_publication_working_days = 7
+pre_publication_working_days = {_toml_value(default('pre_publication_working_days'))}
 # Months from the decision to hold an LCSPR to its publication.
-publication_months = 6
+publication_months = {_toml_value(default('publication_months'))}
 # Months from the start of action-plan monitoring to its formal review.
-action_plan_review_months = 12
+action_plan_review_months = {_toml_value(default('action_plan_review_months'))}
 
 # [overrides]
 # workflow = "workflow.yaml"   # this partnership's own workflow

@@ -261,12 +261,37 @@ class _Snapshot:
                 path.rmdir()
 
 
+#: Set by `lcspr --source-checkout`: allow writing in lcspr's own source checkout.
+WRITE_IN_SOURCE = False
+
+
+def is_source_checkout(root: Path) -> bool:
+    """Whether `root` is lcspr's own source (its example cases are fixtures, not records)."""
+    project = root / "pyproject.toml"
+    try:
+        return (root / "lcspr" / "cli.py").is_file() and 'name = "lcspr"' in project.read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
+def refuse_source_checkout(root: Path) -> None:
+    """Refuse to record anything in lcspr's own source checkout, unless asked explicitly."""
+    if not WRITE_IN_SOURCE and is_source_checkout(root):
+        raise GitError(
+            f"{root} is lcspr's own source, not a records repository: its cases/ are fictional examples, and "
+            "a decision here would go into lcspr's history. Make a records repository with "
+            "`lcspr init PATH` and work there (reading here is fine). To write here anyway, for developing "
+            "lcspr, pass `lcspr --source-checkout ...`."
+        )
+
+
 @contextmanager
 def writing(root: Path, folder: Path | None = None) -> Iterator[None]:
     """Hold the repository for one write: a Git root, a known identity, lcspr's
     lock, and no merge, rebase, detached HEAD or (in `folder`) conflicts. Read
     the case inside it, so a decision never rests on what another process
-    changed meanwhile."""
+    changed meanwhile. Never in lcspr's own source checkout (`refuse_source_checkout`)."""
+    refuse_source_checkout(root)
     ensure_root(root)
     identity(root)
     with repository_lock(root):

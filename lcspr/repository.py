@@ -22,9 +22,6 @@ class Repository:
     """One records repository, with what its commands need loaded on first use."""
 
     config: Config
-    #: Validate lcspr.toml and the workflow against their schemas (read-only
-    #: listings skip it so that they start without jsonschema).
-    check: bool = True
 
     @property
     def root(self) -> Path:
@@ -37,7 +34,8 @@ class Repository:
         path = self.config.workflow_file
         # Shown relative to the repository when it lies inside it (errors read `workflow.yaml:12: ...`).
         display = (path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)) if path else None
-        return workflow.load(path, display, validate=self.check, root=self.root)
+        # Always checked; a check passed on the same text is remembered in .git/lcspr/.
+        return workflow.load(path, display, root=self.root)
 
     @cached_property
     def validator(self) -> "Validator":
@@ -53,10 +51,11 @@ class Repository:
         return schemas.Validator(vocab)
 
 
-def open_repository(override: Path | None = None, check: bool = True) -> Repository:
-    """The records repository at `override`, or the one holding the current folder."""
+def open_repository(override: Path | None = None) -> Repository:
+    """The records repository at `override`, or the one holding the current folder,
+    its settings checked."""
     root = config_module.find_root(override=override)
-    return Repository(config_module.load(root, check=check), check)
+    return Repository(config_module.load(root))
 
 
 def init(path: Path, partnership: str, prefix: str) -> Path:
@@ -105,6 +104,8 @@ def init(path: Path, partnership: str, prefix: str) -> Path:
             reason="lcspr.toml holds the partnership's agencies, roles and calendar.",
         ).message()
         gitops.git(root, "commit", "--quiet", "--only", "--file", "-", "--", *rel, input=message)
+        # Check the new settings and the workflow now, so the first listing need not.
+        _ = open_repository(root).workflow
     except BaseException:
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)

@@ -259,3 +259,25 @@ def test_advance_help_lists_the_states_with_their_titles(examples_root):
     out = " ".join(run(examples_root, "advance", "--help").output.split())
     for state in flow.states:
         assert f"{state} {' '.join(flow.title(state).split())}" in out
+
+
+def test_the_source_checkout_refuses_writes_but_reads(examples_root):
+    """lcspr's own checkout holds example cases: reading them works, recording in it does not."""
+    (examples_root / "pyproject.toml").write_text('[project]\nname = "lcspr"\n', encoding="utf-8")
+    (examples_root / "lcspr").mkdir()
+    (examples_root / "lcspr" / "cli.py").write_text("", encoding="utf-8")
+    before = head(examples_root)
+    for args in (("new-case", "--title", "Child E", "--referred-by", "police"),
+                 ("advance", "LIG-2026-003", "screening", "--reason", "x"),
+                 ("correct", "HEAD", "--reason", "x")):
+        result = run(examples_root, *args)
+        assert result.exit_code == 1, result.output
+        assert "is lcspr's own source, not a records repository" in result.output
+        assert "`lcspr init PATH`" in result.output
+    assert head(examples_root) == before
+    for args in (("list",), ("validate", "LIG-2026-001"), ("show", "LIG-2026-001"), ("audit",)):
+        assert run(examples_root, *args).exit_code == 0, args
+    result = run(None, "--repo", str(examples_root), "--source-checkout", "new-case", "--title", "Child E",
+                 "--referred-by", "police", "--received", "2026-11-02")
+    assert result.exit_code == 0, result.output
+    assert head(examples_root) != before
