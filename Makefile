@@ -21,8 +21,9 @@ test: venv
 clean:
 	rm -rf $(VENV) $(DEMO) demo-identities.toml build dist
 
-# The demo runs in a scratch records repository (demo/, git-ignored) with a
-# demo identity and its own identity register (demo-identities.toml, outside the
+# The demo runs the README's walk-through as written (lcspr/demo.py reads its
+# blocks), with HOME in demo/ (git-ignored, so ~/lcspr-records is demo/lcspr-records),
+# a demo identity and its own identity register (demo-identities.toml, outside the
 # demo repository, git-ignored), so it never touches this checkout's history,
 # your own Git settings or your own register.
 DEMO_ENV := PATH="$(BIN):$$PATH" LCSPR_IDENTITIES="$(CURDIR)/demo-identities.toml" \
@@ -32,4 +33,4 @@ DEMO_ENV := PATH="$(BIN):$$PATH" LCSPR_IDENTITIES="$(CURDIR)/demo-identities.tom
 demo: venv
 	$(BIN)/python -m pip install --quiet -e .
 	rm -rf $(DEMO) $(CURDIR)/demo-identities.toml
-	$(DEMO_ENV) $(BIN)/python -m lcspr.demo $(DEMO) $(CURDIR)/cases
+	$(DEMO_ENV) $(BIN)/python -m lcspr.demo $(DEMO) $(CURDIR)/README.md

@@ -1,236 +1,166 @@
-"""`python -m lcspr.demo FOLDER`: a whole case, from referral to publication, on fictional data.
+"""`python -m lcspr.demo FOLDER [README]`: the README's walk-through, run as written.
 
-Runs the real `lcspr` command line in a scratch records repository and shows
-each command as the secretariat would type it. Where a reviewer would write a
-file in their editor and commit it by hand, the demo does the same and says so.
-Everything here is fictional and pseudonymised.
+The walk-through in the README ("A case from referral to publication") is the one
+story of a case: this module reads its blocks and runs them, so `make demo` and the
+test of the README can never drift from what the README says.
+
+- A ```sh block is commands, one per line (a line ending in `\\` goes on). `cd DIR`
+  changes the folder for the commands after it. Lines starting `#>` under a command
+  are what it prints (a commit ID stands for any, `…` for any text); `#> Error: ...` means the command
+  must refuse (exit 1). Every other command must succeed.
+- A ```markdown block whose info string names a path (```` ```markdown cases/ID/referral.md ````)
+  is a file a reviewer writes in their own editor: it is written there, as is.
+
+Commands run in a shell with HOME set to FOLDER, so `~/lcspr-records` is made inside
+it and nothing touches the user's own home or records. Everything is fictional.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shlex
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-
-CASE = "LIG-2026-004"
-
-REFERRAL = """---
-case: LIG-2026-004
-referring_agency: police
-referrer_role: Detective Inspector, Public Protection
-safeguarding_lead_agreed: true
-date: 2026-09-01
-child:
-  pseudonym: Child D
-  age_band: 5-10
-incident:
-  kind: serious-harm
-  date: 2026-08-27
-  abuse_or_neglect: known
-  child_lives_in: the south of the partnership area
-  happened_in: the family home
-agencies_involved: [police, childrens-services, education]
-criteria:
-  - criterion: c
-    why: The school and children's services each knew of the neglect; neither knew what the other knew.
----
-# Referral to the Learning and Inquiry Group
-
-## What happened
-
-Child D was found to have been *seriously neglected* over several months.
-
-## Learning identified
-
-How schools and children's services share concerns about neglect.
-"""
-
-RESPONSE = """---
-case: LIG-2026-004
-agency: {agency}
-responder_role: {role}
-requested: 2026-09-02
-date: 2026-09-10
-involvement:
-  from: 2026-01-05
-  to: 2026-08-27
-  nature: {nature}
-chronology:
-  - date: {d1}
-    event: {e1}
-    significance: {s1}
-  - date: {d2}
-    event: {e2}
-    significance: {s2}
----
-## Concerns
-
-{concern}
-
-## Good practice
-
-Concerns were recorded promptly.
-
-## Learning for the agency
-
-- Share concerns about neglect with the other agencies involved.
-"""
-
-RESPONSES = {
-    "police": dict(role="Detective Sergeant, Child Abuse Investigation", nature="Welfare check and investigation.",
-                   d1="2026-04-14", e1="Welfare check after a neighbour's call; home conditions poor.",
-                   s1="Notification sent to children's services.", d2="2026-08-27",
-                   e2="Child D found alone and unwell; protected.", s2="Investigation opened.",
-                   concern="The April notification was not followed up by a joint visit."),
-    "childrens-services": dict(role="Team Manager, Assessment Service", nature="Referral screening; assessment.",
-                               d1="2026-04-15", e1="Police notification screened; no further action.",
-                               s1="School not consulted.", d2="2026-08-28", e2="Strategy discussion.",
-                               s2="Child protection enquiry started.",
-                               concern="Screening did not ask the school what it knew."),
-    "education": dict(role="Designated Safeguarding Lead", nature="Primary school.",
-                      d1="2026-02-02", e1="Child D arrives hungry on several mornings; recorded.",
-                      s1="Breakfast club offered; no referral.", d2="2026-06-19",
-                      e2="Attendance falls to 80%.", s2="Attendance letter sent.",
-                      concern="Hunger and falling attendance were not seen together as neglect."),
-}
-
-REPORT = """---
-case: LIG-2026-004
-title: "Local Child Safeguarding Practice Review: Child D"
-methodology_reason: A partnership workshop (Level 2) because the learning is about how three agencies shared concerns.
-terms_of_reference:
-  - What did each agency know about neglect of Child D?
-  - Why were the school's concerns not joined with the police notification?
-recommendations:
-  - id: R1
-    text: Children's services consult the school when screening a notification about a school-age child.
-    owner: childrens-services
-    target: 2027-03-31
-  - id: R2
-    text: Schools refer repeated hunger as a possible sign of neglect.
-    owner: education
-    target: 2027-02-28
----
-## Background
-
-Child D lived with a parent in the south of the partnership area.
-
-## Key practice episodes
-
-### The police welfare check in April 2026
-
-Officers found poor home conditions and sent a notification.
-
-## Findings
-
-1. The school's knowledge never reached the front door.
-2. Each agency saw one part of the picture.
-"""
+#: The README's section that is the walk-through, up to the next `## ` heading.
+SECTION = "## A case from referral to publication"
 
 
-def step(command: list[str], cwd: Path, allow: tuple[int, ...] = (0,)) -> None:
-    """Show a command as typed, run it, and stop the demo if it fails."""
-    print(f"\n$ {shlex.join(command)}", flush=True)
-    program = [sys.executable, "-m", "lcspr", *command[1:]] if command[0] == "lcspr" else command
-    done = subprocess.run(program, cwd=cwd)
-    if done.returncode not in allow:
-        raise SystemExit(f"demo stopped: `{shlex.join(command)}` exited with {done.returncode}")
+@dataclass
+class Command:
+    line: str
+    expected: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        return any(text.startswith("Error:") for text in self.expected)
 
 
-def reviewer_writes(root: Path, relative: str, text: str, message: str) -> None:
-    """A reviewer writes a case file in their own editor and commits it by hand."""
-    print(f"\n# A reviewer writes {relative} in their editor and commits it.", flush=True)
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    step(["git", "add", relative], root)
-    step(["git", "commit", "-q", "-m", message], root)
+@dataclass
+class File:
+    path: str
+    text: str
 
 
-def run(folder: Path, examples: Path) -> None:
-    """Make a records repository at `folder`, import the example cases from
-    `examples`, and carry a new case from referral to publication."""
+Step = Command | File
+
+_FENCE = re.compile(r"^```(\S*)\s*(\S*)\s*$")
+
+
+def steps(readme: str) -> list[Step]:
+    """The walk-through's commands and reviewers' files, in order."""
+    lines = _section(readme.splitlines())
+    found: list[Step] = []
+    i = 0
+    while i < len(lines):
+        fence = _FENCE.match(lines[i].strip())
+        if not fence or not fence.group(1):
+            i += 1
+            continue
+        language, path = fence.groups()
+        body: list[str] = []
+        i += 1
+        while not lines[i].strip().startswith("```"):
+            body.append(lines[i])
+            i += 1
+        i += 1
+        if language == "markdown" and path:
+            found.append(File(path, "\n".join(body) + "\n"))
+        elif language == "sh":
+            found.extend(_commands(body))
+    return found
+
+
+def _section(lines: list[str]) -> list[str]:
+    """The walk-through's lines: from its heading to the next `## ` heading outside a block."""
+    start = lines.index(SECTION)
+    inside = False
+    for i in range(start + 1, len(lines)):
+        if lines[i].strip().startswith("```"):
+            inside = not inside
+        elif not inside and lines[i].startswith("## "):
+            return lines[start:i]
+    return lines[start:]
+
+
+def _commands(body: list[str]) -> list[Command]:
+    commands: list[Command] = []
+    pending = ""
+    for raw in body:
+        line = raw.rstrip()
+        if line.lstrip().startswith("#>"):
+            commands[-1].expected.append(line.lstrip()[2:].strip())
+            continue
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1].strip() + " "
+            continue
+        commands.append(Command(pending + line.strip()))
+        pending = ""
+    return commands
+
+
+def _pattern(expected: str) -> re.Pattern[str]:
+    """An expected line as a pattern: a 10-hex commit ID stands for any, `…` for any text."""
+    commit = r"\b[0-9a-f]{10}\b"
+    pieces = [commit.join(re.escape(p) for p in re.split(commit, part)) for part in expected.split("…")]
+    return re.compile(".*".join(pieces))
+
+
+def run(folder: Path, readme: Path, out: Callable[[str], None] | None = None) -> Path:
+    """Run the README's walk-through with HOME at `folder`; return the last working folder.
+    Raises SystemExit naming the command that did not do what the README says."""
     folder = folder.resolve()
-    source = examples.resolve()
-    step(["lcspr", "init", str(folder), "--partnership", "Example Safeguarding Children Partnership"], Path.cwd())
-    root = folder
-    step(["lcspr", "import", *[str(p) for p in sorted(source.glob("LIG-*"))],
-          "--reason", "The partnership's fictional example cases"], root)
-    step(["lcspr", "list"], root)
-    step(["lcspr", "validate"], root)
+    folder.mkdir(parents=True, exist_ok=True)
+    say = out or print
+    env = {**os.environ, "HOME": str(folder)}
+    env["PATH"] = os.pathsep.join([_lcspr_bin(folder), env.get("PATH", "")])
+    cwd = folder
+    for step in steps(readme.read_text(encoding="utf-8")):
+        if isinstance(step, File):
+            say(f"\n# A reviewer writes {step.path} in their editor.")
+            path = cwd / step.path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(step.text, encoding="utf-8")
+            continue
+        say(f"\n$ {step.line}")
+        words = shlex.split(step.line, comments=True)
+        if words[0] == "cd":
+            cwd = (cwd / os.path.expanduser(words[1].replace("~", str(folder), 1))).resolve()
+            continue
+        done = subprocess.run(step.line, shell=True, cwd=cwd, env=env, capture_output=True, text=True)
+        said = done.stdout + done.stderr
+        if said.strip():
+            say(said.rstrip("\n"))
+        wanted = 1 if step.refused else 0
+        if done.returncode != wanted:
+            raise SystemExit(f"the README's `{step.line}` exited with {done.returncode}, not {wanted}")
+        for expected in step.expected:
+            if not _pattern(expected).search(said):
+                raise SystemExit(f"the README's `{step.line}` did not print: {expected}")
+    return cwd
 
-    print("\n# A new referral arrives: Child D, referred by the police.")
-    step(["lcspr", "new-case", "--title", "Child D", "--referred-by", "police", "--received", "2026-09-01"], root)
-    print("\n# The secretariat registers the (fictional) names that must never be published, in a")
-    print("# register outside the records repository ($LCSPR_IDENTITIES).")
-    step(["lcspr", "identities", "add", CASE, "--kind", "child", "--value", "Jody Exampleton",
-          "--pseudonym", "Child D"], root)
-    step(["lcspr", "identities", "add", CASE, "--kind", "school", "--value", "Nowhere Primary School"], root)
-    reviewer_writes(root, f"cases/{CASE}/referral.md", REFERRAL, "Complete the referral form of Child D")
-    step(["lcspr", "advance", CASE, "screening", "--by", "secretariat", "--on", "2026-09-02",
-          "--set", "agencies_involved=[police, childrens-services, education]",
-          "--reason", "Referral-response forms requested from the three agencies involved."], root)
-    for agency, values in RESPONSES.items():
-        reviewer_writes(root, f"cases/{CASE}/responses/{agency}.md", RESPONSE.format(agency=agency, **values),
-                        f"Referral response from {agency}")
-    step(["lcspr", "next", CASE], root)
-    step(["lcspr", "advance", CASE, "partnership-workshop", "--by", "lig-chair", "--on", "2026-09-15",
-          "--set", "lig_decision.criteria=[c]",
-          "--set", "lig_decision.rationale=The learning is about how three agencies shared concerns.",
-          "--set", "workshop.lead.role=Head of Service, Probation",
-          "--set", "workshop.lead.agency=probation",
-          "--set", "workshop.lead.independent_of_case=true",
-          "--reason", "Meets reg 11 (c): concerns about how agencies worked together. A half-day workshop is proportionate."], root)
-    reviewer_writes(root, f"cases/{CASE}/report.md", REPORT, "Draft the review report of Child D")
-    step(["lcspr", "advance", CASE, "report-drafting", "--by", "secretariat", "--on", "2026-10-06",
-          "--set", "workshop.date=2026-10-06",
-          "--set", "workshop.practitioners=[{role: Detective Sergeant, agency: police}, "
-                   "{role: Social Worker, agency: childrens-services}, {role: Class Teacher, agency: education}]",
-          "--reason", "The workshop was held with the practitioners involved."], root)
-    step(["lcspr", "advance", CASE, "board-approval", "--by", "secretariat", "--on", "2026-10-20",
-          "--reason", "Report sent to the Main Board for approval."], root)
-    step(["lcspr", "advance", CASE, "approved", "--by", "board", "--on", "2026-11-03",
-          "--reason", "Approved at the Main Board meeting."], root)
-    print("\n# After the approval, a reviewer adds a finding to report.md and commits it.")
-    report = root / "cases" / CASE / "report.md"
-    reviewer_writes(root, f"cases/{CASE}/report.md",
-                    report.read_text(encoding="utf-8") + "3. Nobody asked the school.\n", "Add a finding")
-    print("\n# What goes to the National Panel must be what the Board approved: lcspr refuses.")
-    step(["lcspr", "advance", CASE, "pre-publication", "--by", "secretariat", "--on", "2026-11-05",
-          "--set", "dates.planned_publication=2026-11-17",
-          "--reason", "Final report sent to the National Panel, the DfE and Ofsted."], root, allow=(1,))
-    step(["lcspr", "advance", CASE, "board-approval", "--by", "secretariat", "--on", "2026-11-05",
-          "--reason", "The report gained a finding after approval; back to the Board."], root)
-    step(["lcspr", "advance", CASE, "approved", "--by", "board", "--on", "2026-11-06",
-          "--reason", "The Board approved the report with the added finding."], root)
-    step(["lcspr", "advance", CASE, "pre-publication", "--by", "secretariat", "--on", "2026-11-06",
-          "--set", "dates.planned_publication=2026-11-17",
-          "--reason", "Final report sent to the National Panel, the DfE and Ofsted."], root)
-    step(["lcspr", "advance", CASE, "published", "--by", "secretariat", "--on", "2026-11-17",
-          "--set", "publication.url=https://example.org/lcspr/child-d",
-          "--reason", "Published on the partnership's website."], root)
-    print("\n# Drafts go to drafts/, never over what was sent.")
-    for kind in ("referral", "response", "report"):
-        step(["lcspr", "render", CASE, kind], root)
-    step(["lcspr", "history", CASE], root)
-    step(["lcspr", "audit"], root)
-    step(["lcspr", "list"], root)
-    # `due` exits 3 when a deadline is overdue: that is its message, not a failure of the demo.
-    step(["lcspr", "due"], root, allow=(0, 3))
-    print("\n# For the Board: the register of every case, and the figures of a period with the cases")
-    print("# each counts; the workbook goes to drafts/, which Git ignores.")
-    step(["lcspr", "register"], root)
-    step(["lcspr", "register", "--format", "xlsx", "-o", "drafts/register.xlsx"], root)
-    step(["lcspr", "figures", "--from", "2025-01-01", "--to", "2026-11-20", "--explain"], root)
-    step(["git", "status", "--short"], root)
-    print(f"\nThe demo records repository is {root}; the documents sent are in {root / 'cases' / CASE / 'documents'},"
-          f" the drafts in {root / 'drafts' / CASE}.")
-    print(f"Try: cd {root} && git log --stat")
+
+def _lcspr_bin(folder: Path) -> str:
+    """A folder holding an `lcspr` command that runs this Python's lcspr."""
+    here = Path(sys.executable).parent
+    if (here / "lcspr").is_file():
+        return str(here)
+    shim = folder / ".lcspr-bin"
+    shim.mkdir(exist_ok=True)
+    (shim / "lcspr").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m lcspr "$@"\n', encoding="utf-8")
+    (shim / "lcspr").chmod(0o755)
+    return str(shim)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        raise SystemExit("usage: python -m lcspr.demo FOLDER EXAMPLES (the project's cases/ folder)")
-    run(Path(sys.argv[1]), Path(sys.argv[2]))
+    if len(sys.argv) not in (2, 3):
+        raise SystemExit("usage: python -m lcspr.demo FOLDER [README.md]")
+    source = Path(sys.argv[2]) if len(sys.argv) == 3 else Path(__file__).resolve().parent.parent / "README.md"
+    last = run(Path(sys.argv[1]), source)
+    print(f"\nThe demo's records repository is {last}. Try: cd {last} && git log --stat")
