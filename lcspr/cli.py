@@ -1096,4 +1096,11 @@ def command_table() -> str:
 
 
 def main() -> None:
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        # `kill` (SIGTERM) as Ctrl-C: a write in progress is put back, as on any failure.
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     cli(obj={})

@@ -95,3 +95,37 @@ def test_commands_work_without_fcntl(examples_root):
                  "--set", "agencies_involved=[police]")
     assert done.returncode == 0, done.stderr
     assert not (examples_root / ".git" / "lcspr.lock").exists()
+
+
+def test_sigterm_while_recording_leaves_nothing_half_written(examples_root):
+    """`kill` lcspr while it commits (held in a slow pre-commit hook): the case is put back."""
+    import os
+    import signal
+    import time
+
+    from conftest import git, head
+
+    hooks = examples_root / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    started = examples_root.parent / "hook-started"
+    (hooks / "pre-commit").write_text(f"#!/bin/sh\ntouch '{started}'\nsleep 5\n", encoding="utf-8")
+    (hooks / "pre-commit").chmod(0o755)
+    before = head(examples_root)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lcspr", "--repo", str(examples_root), "advance", "LIG-2026-003", "screening",
+         "--set", "agencies_involved=[police]", "--reason", "Accepted.", "--on", "2026-11-25"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "LCSPR_DEBUG": ""})
+    for _ in range(600):
+        if started.exists():
+            break
+        time.sleep(0.05)
+    assert started.exists(), "the commit never started"
+    assert git(examples_root, "diff", "HEAD", "--stat", "--", "cases/LIG-2026-003")  # written, not committed
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Cancelled; nothing was written." in err and "Traceback" not in err
+    assert head(examples_root) == before
+    assert git(examples_root, "diff", "HEAD", "--stat", "--", "cases/LIG-2026-003") == ""
+    assert not list((examples_root / "cases" / "LIG-2026-003").rglob("*.tmp"))
+    assert not (examples_root / "cases" / "LIG-2026-003" / "responses" / "police.md").exists()
