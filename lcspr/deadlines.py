@@ -21,7 +21,7 @@ from lcspr.records import Case
 
 if TYPE_CHECKING:  # pragma: no cover
     from lcspr.repository import Repository
-    from lcspr.workflow import Workflow
+    from lcspr.workflow import DeadlineSpec, Workflow
 
 ON_HOLD = "on-hold"
 
@@ -61,17 +61,17 @@ def _setting(config: Config, name: str) -> Any:
     return getattr(config, name)
 
 
-def _length(config: Config, spec: dict[str, Any]) -> tuple[str, int]:
+def _length(config: Config, spec: DeadlineSpec) -> tuple[str, int]:
     """('working_days' | 'months', n) with settings resolved and `before` as a negative n."""
     unit = "working_days" if "working_days" in spec else "months"
-    raw = spec[unit]
+    raw = spec["working_days"] if unit == "working_days" else spec["months"]
     if isinstance(raw, dict):
         n = int(_setting(config, raw["setting"]))
         return unit, -n if raw.get("before") else n
     return unit, int(raw)
 
 
-def _from_field(config: Config, spec: dict[str, Any]) -> str:
+def _from_field(config: Config, spec: DeadlineSpec) -> str:
     source = spec["from"]
     if isinstance(source, dict):
         return str(source[_setting(config, source["setting"])])
@@ -185,13 +185,13 @@ def step(config: Config, workflow: Workflow, data: dict[str, Any], deadline: str
     return Step(deadline, str(spec["title"]), start, due, done, unit, n)
 
 
-def _agencies(spec: dict[str, Any], case: Case, data: dict[str, Any]) -> list[str]:
+def _agencies(spec: DeadlineSpec, case: Case, data: dict[str, Any]) -> list[str]:
     if spec.get("per") == "agency":
         return list(data.get("agencies_involved") or [])
     return [""]
 
 
-def _done(spec: dict[str, Any], case: Case, data: dict[str, Any], agency: str) -> bool:
+def _done(spec: DeadlineSpec, case: Case, data: dict[str, Any], agency: str) -> bool:
     kind, _, field = str(spec["done"]).rpartition(":")
     if kind == "response":
         response = case.responses().get(agency)

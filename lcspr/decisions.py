@@ -14,16 +14,19 @@ import copy
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcspr import gitops, mdfile, records, rules, trail
 from lcspr.calendar import parse_iso_date
-from lcspr.errors import TransitionRefused, UsageError, ValidationFailed, did_you_mean
+from lcspr.errors import TransitionRefused, UsageError, ValidationFailed
 from lcspr.intake import response_skeleton
 from lcspr.records import Case
 from lcspr.repository import Repository
 from lcspr.trail import Decision
 from lcspr.workflow import Requirement, Transition
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lcspr.audit import CaseTrail  # audit imports this module
 
 #: Fields only decisions change; --set may not touch them.
 PROTECTED = {"id", "status"}
@@ -82,7 +85,7 @@ def _value(item: str, name: str, raw: str) -> Any:
     return value if value == text else text
 
 
-def _check_status_unchanged(repo: Repository, case: Case, trail_of: Any) -> None:
+def _check_status_unchanged(repo: Repository, case: Case, trail_of: CaseTrail) -> None:
     """Refuse a case whose status on disk is not the one its last commit recorded:
     a status changes only by a decision, and the record must say where it came from."""
     rel = records.relative(repo.config, case.files["case"].path)
@@ -263,7 +266,7 @@ def options(repo: Repository, case_id: str, on: str | None = None, today: date |
     return result
 
 
-def changed_since_approval(repo: Repository, case: Case, trail_of: Any = None) -> dict[str, list[str]]:
+def changed_since_approval(repo: Repository, case: Case, trail_of: CaseTrail | None = None) -> dict[str, list[str]]:
     """Per approved document kind, a note for each of its files changed since the last
     approval ("report.md changed since approval on 2026-10-20"); empty when nothing
     changed. `trail_of` is the audited record of the case (`audit.case_trail`);
@@ -291,7 +294,7 @@ def _maybe_approved(repo: Repository, case: Case) -> bool:
     return not fields or any(rules.is_set(rules.get(case.data, f)) for f in fields)
 
 
-def recorded_approvals(repo: Repository, case_id: str) -> Any:
+def recorded_approvals(repo: Repository, case_id: str) -> CaseTrail:
     """The last approval of each document kind, as the case's decisions record it
     (`Lcspr-Approved`), without auditing the history: for `show` and `next`."""
     from lcspr import history
@@ -457,7 +460,8 @@ def _check_on(case: Case, on: str, previous: str) -> None:
                          "in the order they were made, so give that day or a later one.")
 
 
-def _check_still_approved(repo: Repository, case: Case, transition: Transition, target: str, trail_of: Any) -> None:
+def _check_still_approved(repo: Repository, case: Case, transition: Transition, target: str,
+                          trail_of: CaseTrail) -> None:
     """Refuse a move that sends or publishes a document changed since its approval,
     showing what changed and the way back to approval."""
     if not transition.keeps_approved:

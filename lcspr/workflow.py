@@ -11,7 +11,7 @@ import re
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from lcspr import mdfile
 from lcspr.errors import WorkflowError
@@ -19,6 +19,47 @@ from lcspr.mdfile import Path_
 
 DEFAULT_WORKFLOW = Path(__file__).resolve().parent / "workflow.yaml"
 ANY_STATE = "*"
+
+
+class RequirementSpec(TypedDict, total=False):
+    """One requirement as the workflow file writes it (workflow.schema.json)."""
+
+    field: str
+    equals: Any  # any YAML value the field must hold
+    file: str
+    rule: str
+
+
+class _StateTitle(TypedDict):
+    title: str
+
+
+class StateSpec(_StateTitle, total=False):
+    """A state as the workflow file writes it: its title and what entering it requires."""
+
+    requires: list[RequirementSpec]
+
+
+class SettingLength(TypedDict, total=False):
+    """A deadline's length taken from an lcspr.toml [calendar] setting."""
+
+    setting: str
+    before: bool
+
+
+#: A deadline as the workflow file writes it (`from` is a Python keyword, hence this form).
+DeadlineSpec = TypedDict("DeadlineSpec", {
+    "id": str,
+    "title": str,
+    "rule": str,
+    "per": str,
+    "levels": list[str],
+    "from": "str | dict[str, str]",
+    "working_days": "int | SettingLength",
+    "months": "int | SettingLength",
+    "done": str,
+    "stops_at": list[str],
+}, total=False)
 
 
 @dataclass(frozen=True)
@@ -55,14 +96,15 @@ class Workflow:
     path: Path
     initial: str
     levels: tuple[str, ...]
-    states: dict[str, dict[str, Any]]
+    states: dict[str, StateSpec]
     transitions: tuple[Transition, ...]
-    deadlines: tuple[dict[str, Any], ...] = ()
+    deadlines: tuple[DeadlineSpec, ...] = ()
     #: The roles that may record a correction of an audit finding.
     correctors: tuple[str, ...] = ()
 
     def title(self, state: str) -> str:
-        return str(self.states.get(state, {}).get("title", state))
+        spec = self.states.get(state)
+        return spec["title"] if spec is not None else state
 
     def requirements(self, state: str) -> tuple[Requirement, ...]:
         return self._requirement_table.get(state, ())
@@ -99,7 +141,7 @@ class Workflow:
         return {state: tuple(found) for state, found in table.items()}
 
 
-def _requirement(raw: dict[str, Any]) -> Requirement:
+def _requirement(raw: RequirementSpec) -> Requirement:
     return Requirement(
         field=raw.get("field"),
         equals=raw.get("equals"),
