@@ -250,7 +250,7 @@ def test_lcspr_toml_without_partnership(records_root):
     edit_config(records_root, 'partnership = "Example Safeguarding Children Partnership"\n', "")
     result = run(records_root, "list")
     assert (result.exit_code, result.output) == (
-        1, "Error: lcspr.toml is not valid:\nlcspr.toml:1: partnership: `partnership` is missing: add it\n"
+        1, "Error: lcspr.toml is not valid:\nlcspr.toml:1: (top level): `partnership` is missing: add it\n"
     )
 
 

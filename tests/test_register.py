@@ -150,8 +150,9 @@ def test_figures_as_csv(every_example):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("--from", "2025-02-30", "--to", "2025-12-31"), "--from: '2025-02-30' is not a real date"),
-    (("--from", "1/1/2025", "--to", "2025-12-31"), "--from: '1/1/2025' is not a date in the form YYYY-MM-DD"),
+    (("--from", "2025-02-30", "--to", "2025-12-31"), "Invalid value for '--from': '2025-02-30' is not a real date"),
+    (("--from", "1/1/2025", "--to", "2025-12-31"),
+     "Invalid value for '--from': '1/1/2025' is not a date in the form YYYY-MM-DD"),
     (("--from", "2025-01-01"), "give the period with both --from and --to"),
     (("--from", "2025-12-31", "--to", "2025-01-01"), "--from 2025-12-31 is after --to 2025-01-01"),
 ])

@@ -218,7 +218,7 @@ def test_blank_forms_for_every_agency_involved_and_refusals(screened: Path, tmp_
     refused = run(screened, "render", CASE, "response", "--blank", "--pdf")
     assert refused.exit_code == 2 and "--pdf" in refused.output
     refused = run(screened, "render", CASE, "response", "--agency", "polce", "--blank")
-    assert refused.exit_code == 1 and "did you mean 'police'" in refused.output
+    assert refused.exit_code == 2 and "did you mean 'police'" in refused.output
 
 
 # --- the round trip ------------------------------------------------------------------

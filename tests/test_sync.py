@@ -175,7 +175,7 @@ def test_reallocate_refuses_uncommitted_changes_and_an_unknown_case(records_root
     assert "cases/LIG-2026-001/referral.md has changes not committed" in result.output
     assert (records_root / "cases" / "LIG-2026-001").is_dir()
     result = run(records_root, "reallocate", "LIG-2026-01", "--reason", "Taken.")
-    assert result.exit_code == 1 and "did you mean LIG-2026-001?" in result.output
+    assert result.exit_code == 2 and "did you mean LIG-2026-001?" in result.output
 
 
 # --- sync ----------------------------------------------------------------------------------
