@@ -14,10 +14,10 @@ whose every entry is right for its key.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -103,6 +103,8 @@ class ResultsCache:
         if not self.changed:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only a write needs it: listings start without it
+
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".validate-cache.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -126,10 +128,17 @@ def _state_dir(root: Path) -> Path | None:
 
 def settings_key(label: str, text: str) -> str:
     """What a check of one settings file depends on: lcspr's version, its schemas, the text."""
-    digest = hashlib.sha256(f"lcspr {__version__}\0{label}\0".encode())
+    digest = hashlib.sha256(f"lcspr {__version__}\0{_schemas_digest()}\0{label}\0".encode())
+    digest.update(text.encode("utf-8"))
+    return digest.hexdigest()
+
+
+@functools.cache
+def _schemas_digest() -> str:
+    """The schemas' content, read once a run (lcspr.toml and the workflow both need it)."""
+    digest = hashlib.sha256()
     for path in sorted(resource_dir("schemas").glob("*.schema.json")):
         digest.update(path.read_bytes())
-    digest.update(text.encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -157,6 +166,8 @@ def remember_checked(root: Path, key: str) -> None:
         known = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only a write needs it: listings start without it
+
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".settings.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump((known + [key])[-SETTINGS_KEPT:], handle)
