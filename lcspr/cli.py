@@ -511,6 +511,8 @@ def _print_entries(entries: list[Any], fmt: str, with_case: bool) -> None:
         decided = f"decided by {e.decided_by or '-'}" + (f" ({e.holder})" if e.holder else "")
         if e.action == "correction":
             click.echo(f"{e.decided_on}  {case}correction of {e.corrects[:10]}  ({decided}, {recorded})")
+        elif e.action == "reallocate":
+            click.echo(f"{e.decided_on}  {case}moved from {e.case} to {e.moved_to}  (reallocate, {decided}, {recorded})")
         elif e.action == "receive":
             click.echo(f"{e.decided_on}  {case}response received from {e.agency}  (receive, {recorded})")
         else:

@@ -101,8 +101,15 @@ def _check_commits(bare: Path, scratch: Path, old: str, new: str, verdict: Verdi
     verdict.checked += len(pushed)
     if not pushed:
         return []
+    listing = (["diff", "--name-only", "-z", "--no-renames", old, new] if old != ZERO
+               else ["ls-tree", "-r", "--name-only", "-z", new])
+    names = [n for n in gitops.git(scratch, *listing).stdout.split("\0") if n]
+    touched = sorted({n.split("/")[1] for n in names if n.startswith("cases/") and n.count("/") >= 2})
+    _materialize(scratch, touched)
     try:
         repo = open_repository(scratch)
+        if cases_of_files(repo, names, base=scratch) is None:  # lcspr.toml or the workflow changed
+            _materialize(scratch, None)
         state = bare / STATE_FOLDER / audit_state.STATE_NAME
         if state.is_file():
             saved = gitops.git_dir(scratch) / "lcspr" / audit_state.STATE_NAME
@@ -117,10 +124,7 @@ def _check_commits(bare: Path, scratch: Path, old: str, new: str, verdict: Verdi
     order = {sha: i for i, sha in enumerate(reversed(pushed))}
     for finding in sorted((f for f in report.open if f.commit in pushed_set), key=lambda f: order[f.commit]):
         refusals.append(str(finding))
-    listing = (["diff", "--name-only", "-z", "--no-renames", old, new] if old != ZERO
-               else ["ls-tree", "-r", "--name-only", "-z", new])
-    names = gitops.git(scratch, *listing).stdout.split("\0")
-    ids = cases_of_files(repo, [n for n in names if n], base=scratch)
+    ids = cases_of_files(repo, names, base=scratch)
     if ids != []:
         try:
             checked = validate(repo, ids, cache=False)
@@ -128,6 +132,17 @@ def _check_commits(bare: Path, scratch: Path, old: str, new: str, verdict: Verdi
             return refusals + [f"{new[:10]} cannot be validated: {exc}"]
         refusals.extend(f"{problem}" for problem in checked.problems)
     return refusals
+
+
+def _materialize(scratch: Path, cases: list[str] | None) -> None:
+    """Write out of the scratch index what the checks read from disk: everything but
+    the case folders, and the folders of `cases` (None: every case). A record of
+    thousands of cases is not written out for a push that touches one."""
+    listed = gitops.git(scratch, "ls-files", "-z").stdout.split("\0")
+    wanted = tuple(f"cases/{c}/" for c in cases) if cases is not None else ("cases/",)
+    chosen = [n for n in listed if n and (not n.startswith("cases/") or n.startswith(wanted))]
+    if chosen:
+        gitops.git(scratch, "checkout-index", "-f", "-z", "--stdin", input="".join(f"{n}\0" for n in chosen))
 
 
 def _keep_state(scratch: Path, state: Path) -> None:
@@ -163,7 +178,7 @@ class _scratch:
         alternates = gitops.git_dir(root) / "objects" / "info" / "alternates"
         alternates.write_text("".join(f"{f}\n" for f in folders), encoding="utf-8")
         gitops.git(root, "update-ref", "refs/heads/main", self.new)
-        gitops.git(root, "read-tree", "-u", "--reset", "HEAD")
+        gitops.git(root, "read-tree", "HEAD")  # the index only: _materialize writes out what is read
         return root
 
     def __exit__(self, *exc: object) -> None:

@@ -119,17 +119,19 @@ def as_dict(decision: Decision) -> dict[str, Any]:
         "requested": decision.requested, "included": decision.included, "sent": decision.sent,
         "approved": [{"file": path, "blob": blob} for path, blob in decision.approved],
         "corrects": decision.corrects, "findings": decision.findings,
-        "agency": decision.agency, "received": decision.received,
+        "agency": decision.agency, "received": decision.received, "moved_to": decision.moved_to,
     }
 
 
 def entries(root: Path, case_id: str | None = None) -> list[Decision]:
-    """The decisions, corrections and receipts of agencies' forms recorded in Git, oldest
-    first; only `case_id`'s when given."""
+    """The decisions, corrections, receipts of agencies' forms and moves to a new ID
+    recorded in Git, oldest first; only `case_id`'s when given."""
     wanted = (*trail.DECISIONS, trail.CORRECTION, trail.RECEIVE)
     found = []
     for commit in walk(root, grep=f"^{trail.ACTION}: "):
         record = commit.record
-        if record.action in wanted and (case_id is None or record.case == case_id):
+        # A case moved to a new ID (lcspr reallocate) shows the move under both IDs.
+        moved = record.action == trail.REALLOCATE and bool(record.moved_to)
+        if (record.action in wanted or moved) and (case_id is None or case_id in (record.case, record.moved_to)):
             found.append(record)
     return found

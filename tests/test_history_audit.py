@@ -113,7 +113,7 @@ def test_history_shows_each_decision_with_who_when_and_why(imported_root):
         "to": "screening", "decided_by": "secretariat", "recorded_by": "Test Secretariat",
         "recorded_at": screened_at, "reason": "Referral accepted; responses requested.", "commit": screened,
         "holder": "", "requested": ["police", "acute-trust"], "included": [], "sent": [], "approved": [],
-        "corrects": "", "findings": [], "agency": "", "received": "",
+        "corrects": "", "findings": [], "agency": "", "received": "", "moved_to": "",
     }
 
 

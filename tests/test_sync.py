@@ -146,8 +146,11 @@ def test_a_case_opened_offline_under_a_taken_id_is_reallocated_and_synced(team):
     titles = {c: yaml.safe_load((team.reviewer / "cases" / c / "case.md").read_text().split("---")[1])["title"]
               for c in ("LIG-2026-001", "LIG-2026-002")}
     assert titles == {"LIG-2026-001": "Child E", "LIG-2026-002": "Child D"}
-    # The moved case goes on under its new ID.
+    # The moved case goes on under its new ID, and its history shows the move.
     assert advance_screening(team.secretariat, "LIG-2026-002").returncode == 0
+    shown = lcspr(team.secretariat, "history", "LIG-2026-002").stdout.splitlines()
+    assert [line.split("  ")[1] for line in shown if not line.startswith(" ")] == [
+        "moved from LIG-2026-001 to LIG-2026-002", "referral-received -> screening"]
 
 
 def test_audit_finds_a_reallocation_that_changes_more_than_the_id(records_root):

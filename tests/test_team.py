@@ -192,6 +192,36 @@ def test_a_push_leaving_a_case_invalid_is_refused_and_a_good_one_accepted(team):
     assert git(team.server, "rev-parse", "main").strip() == head(team.reviewer)
 
 
+def test_forged_trailers_and_a_settings_change_that_breaks_a_case_are_refused(team):
+    done = lcspr(team.secretariat, "new-case", "--title", "Child D", "--referred-by", "housing", "--received", RECEIVED)
+    assert done.returncode == 0, done.stderr
+    case_id = "LIG-2026-001"
+    assert attempt(team.secretariat, "push", "--quiet").returncode == 0
+    git(team.reviewer, "pull", "--quiet")
+    case_md = team.reviewer / "cases" / case_id / "case.md"
+    case_md.write_text(case_md.read_text(encoding="utf-8").replace("status: referral-received",
+                                                                   "status: report-drafting"), encoding="utf-8")
+    git(team.reviewer, "commit", "--quiet", "-am", f"{case_id}: referral-received -> report-drafting",
+        "--trailer", f"Lcspr-Case: {case_id}", "--trailer", "Lcspr-Action: advance",
+        "--trailer", "Lcspr-From: referral-received", "--trailer", "Lcspr-To: report-drafting",
+        "--trailer", "Lcspr-Decided-By: secretariat", "--trailer", "Lcspr-Decided-On: 2026-01-06",
+        "--trailer", "Lcspr-Recorded-At: 2026-01-06T10:00:00Z")
+    refused = attempt(team.reviewer, "push")
+    assert refused.returncode != 0
+    assert f"remote:   {head(team.reviewer)[:10]} {case_id}: illegal-step: " in refused.stderr
+    git(team.reviewer, "reset", "--quiet", "--hard", "origin/main")
+    # lcspr.toml is what every case is checked against: a change to it checks them all.
+    toml = team.reviewer / "lcspr.toml"
+    text = toml.read_text(encoding="utf-8")
+    housing = next(line for line in text.splitlines() if line.startswith("housing ="))
+    toml.write_text(text.replace(housing + "\n", ""), encoding="utf-8")
+    git(team.reviewer, "commit", "--quiet", "-am", "No housing")
+    refused = attempt(team.reviewer, "push")
+    assert refused.returncode != 0
+    assert f"remote:   cases/{case_id}/case.md:" in refused.stderr
+    assert "referred_by: 'housing' is not a known agency" in refused.stderr
+
+
 def test_a_force_push_and_a_deletion_are_refused(team):
     open_case(team.secretariat)
     assert attempt(team.secretariat, "push", "--quiet").returncode == 0
