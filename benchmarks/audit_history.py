@@ -236,31 +236,27 @@ def reviewer_writes(draft: Draft, name: str, text: str, message: str, on: date) 
     return Change({draft.path(name): text}, message + "\n", on)
 
 
-def _demo_text(draft: Draft, text: str) -> str:
-    """A text of lcspr.demo, about this case and moved to the reference dates."""
+def _demo_text(draft: Draft, name: str) -> str:
+    """A file the README's walk-through has a reviewer write, about this case and moved
+    to the reference dates."""
     from lcspr import demo
 
+    text = demo.files((PROJECT / "README.md").read_text(encoding="utf-8"))[f"cases/{demo.CASE}/{name}"]
     return shift_dates(text.replace(demo.CASE, draft.id), REFERENCE_RECEIVED - DEMO_RECEIVED)
 
 
 def write_referral(d: Draft, on: date) -> Change:
-    from lcspr import demo
-
-    return reviewer_writes(d, "referral.md", _demo_text(d, demo.REFERRAL), f"Complete the referral form of {TITLE}", on)
+    return reviewer_writes(d, "referral.md", _demo_text(d, "referral.md"), f"Complete the referral form of {TITLE}", on)
 
 
 def write_responses(d: Draft, on: date) -> Iterator[Change]:
-    from lcspr import demo
-
-    for agency, values in demo.RESPONSES.items():
-        text = _demo_text(d, demo.RESPONSE.format(agency=agency, **values))
+    for agency in ("police", "childrens-services", "education"):
+        text = _demo_text(d, f"responses/{agency}.md")
         yield reviewer_writes(d, f"responses/{agency}.md", text, f"Referral response from {agency}", on)
 
 
 def write_report(d: Draft, on: date, revision: int = 0, why: str = "at the Main Board's request") -> Change:
-    from lcspr import demo
-
-    text = _demo_text(d, demo.REPORT)
+    text = _demo_text(d, "report.md")
     if revision:
         text += f"\n## Revision {revision}\n\nThe findings were made clearer {why}.\n"
     return reviewer_writes(d, "report.md", text, f"{'Revise' if revision else 'Draft'} the review report of {TITLE}", on)

@@ -21,6 +21,7 @@ prints the medians as ratios, so the figures do not depend on the machine:
 | audit, 10 new | `lcspr audit` from the verified point | the same `git log` of the whole history |
 | show | `lcspr show ID` | `python -c "import click"` |
 | help | `lcspr --help` | `python -c "import click"` |
+| list | `lcspr list` (settings checked, the check remembered) | `python -c "import click"` |
 | render | `lcspr render ID report`, 2,000-row chronology | the same, every chronology empty |
 
 `--big` adds the validate rows for 10,000 cases, and audit on 100,000 decisions
@@ -357,8 +358,11 @@ def startup_rows(env: dict[str, str], root: Path, count: int, cases: list[tuple[
     click = timed(env, root, IMPORT_CLICK)
     show = compare(repeat, timed(env, root, [LCSPR, "show", cases[-1][1]]), click)
     helped = compare(repeat, timed(env, root, [LCSPR, "--help"]), click)
+    listed = compare(repeat, timed(env, root, [LCSPR, "list"]), click)
     return [Row(f"`show ID`, {count:,} cases", show[0], "`python -c \"import click\"`", show[1], "≤ 1.5x"),
-            Row("`lcspr --help`", helped[0], "`python -c \"import click\"`", helped[1], "≤ 1.3x")]
+            Row("`lcspr --help`", helped[0], "`python -c \"import click\"`", helped[1], "≤ 1.3x"),
+            Row(f"`lcspr list`, {count:,} cases", listed[0], "`python -c \"import click\"`", listed[1],
+                "grows with the cases")]
 
 
 def render_row(env: dict[str, str], scratch: Path, repeat: int, rows: int = 2000) -> Row:

@@ -28,6 +28,8 @@ from pathlib import Path
 
 #: The README's section that is the walk-through, up to the next `## ` heading.
 SECTION = "## A case from referral to publication"
+#: The case the walk-through opens, in its fresh records repository.
+CASE = "LIG-2026-001"
 
 
 @dataclass
@@ -73,6 +75,12 @@ def steps(readme: str) -> list[Step]:
         elif language == "sh":
             found.extend(_commands(body))
     return found
+
+
+def files(readme: str) -> dict[str, str]:
+    """The files the walk-through's reviewers write, by path (for benchmarks that need
+    a realistic case)."""
+    return {step.path: step.text for step in steps(readme) if isinstance(step, File)}
 
 
 def _section(lines: list[str]) -> list[str]:
