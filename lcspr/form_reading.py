@@ -14,6 +14,7 @@ names the field, the row or the section, and says what to do.
 from __future__ import annotations
 
 import re
+import weakref
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -369,15 +370,76 @@ class _Reader:
 # --- paragraphs and cells ------------------------------------------------------------
 
 
+class _Styles:
+    """The styles of one document by ID, read once: python-docx's `paragraph.style` searches
+    the styles part on every call, which made a 1,000-row chronology take seconds."""
+
+    def __init__(self, part: Any) -> None:
+        from docx.styles import BabelFish
+
+        self.names: dict[str, str] = {}
+        self.based: dict[str, str] = {}
+        self.numbering: dict[str, Any] = {}
+        self.default = ""
+        try:
+            styles = part.styles.element
+        except (KeyError, AttributeError, NotImplementedError):
+            return
+        for style in styles.findall(f"{_W}style"):
+            sid = style.get(f"{_W}styleId", "")
+            name = style.find(f"{_W}name")
+            self.names[sid] = BabelFish.internal2ui(name.get(f"{_W}val", "") if name is not None else sid)
+            based = style.find(f"{_W}basedOn")
+            if based is not None:
+                self.based[sid] = based.get(f"{_W}val", "")
+            ppr = style.find(f"{_W}pPr")
+            num = ppr.find(f"{_W}numPr") if ppr is not None else None
+            if num is not None:
+                self.numbering[sid] = num
+            if style.get(f"{_W}type") == "paragraph" and style.get(f"{_W}default") in ("1", "true", "on"):
+                self.default = sid
+
+    def paragraph_id(self, paragraph: "Paragraph") -> str:
+        ppr = paragraph._p.pPr
+        sid = ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else ""
+        return sid if sid in self.names else self.default
+
+    def paragraph(self, paragraph: "Paragraph") -> str:
+        return self.names.get(self.paragraph_id(paragraph), "")
+
+    def run(self, run: Any) -> str:
+        rpr = run._r.rPr
+        sid = rpr.rStyle.val if rpr is not None and rpr.rStyle is not None else ""
+        return self.names.get(sid, "")
+
+    def num_pr(self, sid: str) -> Any:
+        """The list properties a paragraph style gives, its own or those of a style it is based on."""
+        seen: set[str] = set()
+        while sid and sid not in seen:
+            if sid in self.numbering:
+                return self.numbering[sid]
+            seen.add(sid)
+            sid = self.based.get(sid, "")
+        return None
+
+
+_STYLES: "weakref.WeakKeyDictionary[Any, _Styles]" = weakref.WeakKeyDictionary()
+
+
+def _styles(paragraph: Any) -> _Styles:
+    part = paragraph.part
+    found = _STYLES.get(part)
+    if found is None:
+        found = _STYLES[part] = _Styles(part)
+    return found
+
+
 def _style(paragraph: "Paragraph") -> str:
-    try:
-        return str(paragraph.style.name) if paragraph.style is not None else ""
-    except (KeyError, ValueError, AttributeError):
-        return ""
+    return _styles(paragraph).paragraph(paragraph)
 
 
 def _is_guidance(block: Any) -> bool:
-    return hasattr(block, "style") and _style(block) == form.GUIDANCE_STYLE
+    return hasattr(block, "_p") and _style(block) == form.GUIDANCE_STYLE  # a paragraph, not a table
 
 
 def _heading_level(style: str) -> int:
@@ -437,11 +499,7 @@ def _inline(paragraph: "Paragraph") -> str:
         if isinstance(item, Hyperlink):
             pieces.append((item.text, False, False, item.address or ""))
             continue
-        style = ""
-        try:
-            style = str(item.style.name) if item.style is not None else ""
-        except (KeyError, ValueError, AttributeError):
-            pass
+        style = _styles(paragraph).run(item)
         bold = bool(item.bold) or style in ("Strong", "Strong Emphasis")
         italic = bool(item.italic) or style in ("Emphasis", "Strong Emphasis")
         pieces.append((item.text, bold, italic, ""))
@@ -493,7 +551,7 @@ class _Numbering:
         style = _style(paragraph)
         depth_of_style = re.search(r" (\d)$", style)
         depth = int(depth_of_style.group(1)) - 1 if depth_of_style else 0
-        num_id, ilvl = self._num_pr(paragraph)
+        num_id, ilvl = _num_pr(paragraph)
         if num_id and num_id != "0":
             fmt = self.formats.get((num_id, ilvl), "bullet")
             # Word's "List Bullet 2" is level 0 of a list of its own, indented: its name says the depth.
@@ -504,22 +562,20 @@ class _Numbering:
             return "number", depth
         return None
 
-    @staticmethod
-    def _num_pr(paragraph: "Paragraph") -> tuple[str, int]:
-        """The paragraph's list (numId, level), its own or its style's."""
-        sources = [paragraph._p.pPr]
-        style = paragraph.style
-        while style is not None:
-            sources.append(style.element.pPr)
-            style = style.base_style
-        for ppr in sources:
-            num = ppr.find(f"{_W}numPr") if ppr is not None else None
-            if num is None:
-                continue
-            num_id, ilvl = num.find(f"{_W}numId"), num.find(f"{_W}ilvl")
-            return (num_id.get(f"{_W}val", "") if num_id is not None else "",
-                    int(ilvl.get(f"{_W}val", "0")) if ilvl is not None else 0)
+
+
+def _num_pr(paragraph: "Paragraph") -> tuple[str, int]:
+    """The paragraph's list (numId, level), its own or its style's."""
+    ppr = paragraph._p.pPr
+    num = ppr.find(f"{_W}numPr") if ppr is not None else None
+    if num is None:
+        styles = _styles(paragraph)
+        num = styles.num_pr(styles.paragraph_id(paragraph))
+    if num is None:
         return "", 0
+    num_id, ilvl = num.find(f"{_W}numId"), num.find(f"{_W}ilvl")
+    return (num_id.get(f"{_W}val", "") if num_id is not None else "",
+            int(ilvl.get(f"{_W}val", "0")) if ilvl is not None else 0)
 
 
 # --- dates ---------------------------------------------------------------------------

@@ -66,6 +66,9 @@ def receive(repo: Repository, case_id: str, agency: str, source: Path, on: str |
     with gitops.writing(root, folder):
         case = records.read_case(config, case_id)
         existing = case.responses().get(agency)
+        if original.is_file() and not original.is_symlink() and original.read_bytes() == data:
+            raise FormError(f"{shown} was received already: {records.relative(config, original)} is this very file "
+                            "(`lcspr history " + case_id + "` shows when). Nothing to do.")
         _check_replaceable(root, case_id, agency, response, original, existing, replace)
         requested = str((existing.data.get("requested") if existing else None)
                         or (case.data.get("dates") or {}).get("responses_requested") or "")

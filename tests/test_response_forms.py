@@ -539,9 +539,12 @@ def test_receive_never_overwrites_uncommitted_edits_or_a_written_response(screen
     assert response.read_text(encoding="utf-8").endswith("\nA note.\n")
     git(screened, "checkout", "--", str(response))
     assert run(screened, "receive", CASE, "--agency", "police", str(form)).exit_code == 0
-    again = run(screened, "receive", CASE, "--agency", "police", str(form))
+    corrected = fill(blank(screened), tmp_path / "g.docx", lambda d: set_cell(d, 1, 2, 1, "Call-outs."))
+    again = run(screened, "receive", CASE, "--agency", "police", str(corrected))
     assert again.exit_code == 2 and "holds a response returned on 2026-11-26" in again.output
     assert "--replace" in again.output
+    same = run(screened, "receive", CASE, "--agency", "police", "--replace", str(form))
+    assert same.exit_code == 1 and "was received already" in same.output and "Nothing to do." in same.output
     future = run(screened, "receive", CASE, "--agency", "acute-trust", "--on", "2026-12-01", str(form))
     assert future.exit_code == 2 and "in the future" in future.output
 
