@@ -52,6 +52,9 @@ def receive(repo: Repository, case_id: str, agency: str, source: Path, on: str |
     shown = str(source)
     if not source.is_file():
         raise UsageError(f"{shown} is not a file; give the .docx the agency returned.")
+    if source.resolve().is_relative_to(folder.resolve()):
+        raise UsageError(f"{shown} is inside the case folder; move it out first (to your downloads, say): lcspr "
+                         f"keeps the form it receives as {records.RESPONSES_DIR}/{agency}.docx itself.")
     check_size(source.stat().st_size, shown)
     data = source.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
@@ -66,10 +69,11 @@ def receive(repo: Repository, case_id: str, agency: str, source: Path, on: str |
     with gitops.writing(root, folder):
         case = records.read_case(config, case_id)
         existing = case.responses().get(agency)
-        if original.is_file() and not original.is_symlink() and original.read_bytes() == data:
+        _check_committed(root, response, original)
+        if original.is_file() and original.read_bytes() == data:
             raise FormError(f"{shown} was received already: {records.relative(config, original)} is this very file "
-                            "(`lcspr history " + case_id + "` shows when). Nothing to do.")
-        _check_replaceable(root, case_id, agency, response, original, existing, replace)
+                            f"(`lcspr history {case_id}` shows when). Nothing to do.")
+        _check_replaceable(case_id, agency, existing, replace)
         requested = str((existing.data.get("requested") if existing else None)
                         or (case.data.get("dates") or {}).get("responses_requested") or "")
         if requested and on < requested:
@@ -95,15 +99,18 @@ def receive(repo: Repository, case_id: str, agency: str, source: Path, on: str |
     return Receipt(response, original, digest, len(answers.chronology), record)
 
 
-def _check_replaceable(root: Path, case_id: str, agency: str, response: Path, original: Path,
-                       existing: mdfile.MarkdownFile | None, replace: bool) -> None:
-    """Refuse to overwrite uncommitted edits, or (without `replace`) a response that is more than its skeleton."""
+def _check_committed(root: Path, response: Path, original: Path) -> None:
+    """Refuse to overwrite what is not committed: nothing is lost."""
     changed = set(gitops.changed_files(root, response.parent))
     for path in (response, original):
         rel = path.relative_to(root).as_posix()
         if rel in changed:
             raise UsageError(f"{rel} has changes that are not committed; commit them or undo them first, so "
                              "that nothing is lost, then receive the form again.")
+
+
+def _check_replaceable(case_id: str, agency: str, existing: mdfile.MarkdownFile | None, replace: bool) -> None:
+    """Without `replace`, refuse to replace a response that is more than its skeleton."""
     if existing is not None and not replace and not skeletons.missing(existing, "response"):
         returned = existing.data.get("date")
         said = f"a response returned on {returned}" if returned else "a response written already"

@@ -673,3 +673,22 @@ def test_a_receipt_passes_the_shared_repositorys_gate_and_a_forged_one_does_not(
     forged = subprocess.run(["git", "-C", str(clone), "push"], capture_output=True, text=True)
     assert forged.returncode != 0
     assert f"{case_id}: trailers-disagree: Lcspr-Received says sha256" in forged.stderr
+
+
+def test_a_form_saved_into_the_case_folder_is_refused_and_a_section_the_agency_added_is_kept(
+        screened: Path, tmp_path: Path) -> None:
+    inside = screened / "cases" / CASE / "responses" / "police.docx"
+    fill(blank(screened), inside)
+    result = run(screened, "receive", CASE, "--agency", "police", str(inside))
+    assert result.exit_code == 2 and "is inside the case folder; move it out first" in result.output
+    inside.unlink()
+
+    def own_section(doc: Any) -> None:
+        doc.add_heading("Further information", level=1)
+        doc.add_paragraph("The family moved in March.")
+
+    form = fill(blank(screened), tmp_path / "f.docx", own_section)
+    assert run(screened, "receive", CASE, "--agency", "police", str(form)).exit_code == 0
+    text = (screened / "cases" / CASE / "responses" / "police.md").read_text(encoding="utf-8")
+    assert text.endswith("## Learning for the agency\n\n1. Review the flagging policy.\n\nShare every domestic "
+                         "incident involving a child.\n\n## Further information\n\nThe family moved in March.\n")
