@@ -171,11 +171,14 @@ class _Reader:
         from docx.table import Table
 
         body = self.doc.element.body
-        for tag, what in ((_W + "ins", "tracked changes"), (_W + "del", "tracked changes"),
-                          (_W + "moveFrom", "tracked changes"), (_W + "moveTo", "tracked changes")):
-            if body.find(f".//{tag}") is not None:
-                raise FormError(f"{self.display} holds {what}; open it, accept or reject them all (Review > Accept "
-                                "All Changes), save, and receive it again.")
+        if any(body.find(f".//{_W}{tag}") is not None for tag in ("ins", "del", "moveFrom", "moveTo")):
+            raise FormError(f"{self.display} holds tracked changes; open it, accept or reject them all (Review > "
+                            "Accept All Changes), save, and receive it again.")
+        # Text in these is not in python-docx's paragraphs and tables: it would be lost.
+        if any(body.find(f".//{_W}{tag}") is not None for tag in ("sdt", "altChunk", "customXml")):
+            raise FormError(f"{self.display} holds content controls or embedded content that lcspr does not read; "
+                            "copy their text into the form as plain text (Developer > Remove Content Control), "
+                            "save, and receive it again.")
         heading: str | None = None
         blocks: dict[str, list[Any]] = {}
         order: list[str] = []

@@ -510,6 +510,16 @@ def test_pictures_tracked_changes_and_text_typed_in_guidance_are_refused_not_los
     form = fill(blank(screened), tmp_path / "g.docx", tracked)
     refused(screened, form, "holds tracked changes", "Accept All Changes")
 
+    def content_control(doc: Any) -> None:
+        from docx.oxml import parse_xml
+
+        section_paragraph(doc, "Good practice")._p.append(parse_xml(
+            '<w:sdt xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:sdtContent>'
+            '<w:r><w:t>Typed in a box.</w:t></w:r></w:sdtContent></w:sdt>'))
+
+    form = fill(blank(screened), tmp_path / "k.docx", content_control)
+    refused(screened, form, "holds content controls", "Remove Content Control")
+
     def typed_in_guidance(doc: Any) -> None:
         paragraphs = doc.paragraphs
         at = next(i for i, p in enumerate(paragraphs) if p.text == "Good practice")
