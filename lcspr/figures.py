@@ -74,16 +74,18 @@ class _Period:
         return day is not None and self.start <= day <= self.end
 
 
-def compute(repo: Repository, start: date, end: date, today: date | None = None) -> dict[str, Any]:
+def compute(repo: Repository, start: date, end: date, today: date | None = None,
+            reads: list[Read] | None = None) -> dict[str, Any]:
     """The figures for the period `start`..`end` (both days included):
     {"period": {"from", "to"}, "figures": [{key, title, value, unit, detail, target, cases[, of]}, ...],
     "problems": [...], "not_counted": [case IDs]}. Raises NoCasesInPeriod when no case was
-    open at any time in the period."""
+    open at any time in the period. `reads`: the cases as register.read_cases read them,
+    when the caller has them already."""
     if end < start:
         raise UsageError(f"--from {start.isoformat()} is after --to {end.isoformat()}: give the period's first day "
                          "first.")
     period = _Period(start, end, today or date.today())
-    reads = read_cases(repo)
+    reads = read_cases(repo) if reads is None else reads
     problems = [p for r in reads for p in r.problems]
     counted = [r for r in reads if not r.problems and r.case is not None]
     not_counted = [r.id for r in reads if r.problems or r.case is None]
@@ -289,7 +291,7 @@ def _themes(repo: Repository, active: list[Read]) -> list[Figure]:
 def as_markdown(result: dict[str, Any], partnership: str, explain: bool = False) -> str:
     """The figures as a Markdown table, to paste into the yearly report."""
     start, end = (date.fromisoformat(result["period"][k]) for k in ("from", "to"))
-    lines = [f"## Child safeguarding practice reviews, {_long(start)} to {_long(end)}", "",
+    lines = [f"## Child safeguarding practice reviews, {long_date(start)} to {long_date(end)}", "",
              f"{partnership}. Figures from the case records (lcspr figures).", ""]
     header = "| Figure | Value | Target |" + (" Cases |" if explain else "")
     lines += [header, "|---|---|---|" + ("---|" if explain else "")]
@@ -319,5 +321,6 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _long(day: date) -> str:
+def long_date(day: date) -> str:
+    """`1 April 2025`."""
     return f"{day.day} {day.strftime('%B')} {day.year}"

@@ -142,15 +142,16 @@ def hold_states(repo: Repository) -> set[str]:
     return {t.target for t in repo.workflow.transitions if t.hold}
 
 
-def build(repo: Repository, today: date | None = None) -> dict[str, Any]:
+def build(repo: Repository, today: date | None = None, reads: list[Read] | None = None) -> dict[str, Any]:
     """The register: {"cases": [row, ...], "actions": [row, ...], "problems": ["file:line: message", ...]},
     rows keyed as CASE_COLUMNS and ACTION_COLUMNS, values as JSON has them (text,
-    whole numbers, true/false, lists, null where nothing is recorded)."""
+    whole numbers, true/false, lists, null where nothing is recorded). `reads`: the
+    cases as `read_cases` read them, when the caller has them already."""
     today = today or date.today()
     cases, action_rows, problems = [], [], []
     held = hold_states(repo)
     spans = hold_spans(repo, held)
-    for read in read_cases(repo):
+    for read in read_cases(repo) if reads is None else reads:
         problems.extend(read.problems)
         row = case_row(repo, read, today, held)
         if spans.get(read.id):
