@@ -697,6 +697,21 @@ def due(ctx: click.Context, on: str | None, within: int | None, fmt: str) -> Non
         sys.exit(3)
 
 
+def _period(repo: Repository, start: str | None, end: str | None, today: Any) -> tuple[Any, Any]:
+    """The period of --from and --to, or the last complete reporting year when neither is given."""
+    from lcspr import figures as fig
+
+    if (start is None) != (end is None):
+        raise UsageError("give the period with both --from and --to, or neither for the last complete reporting "
+                         "year.")
+    if start is None:
+        return fig.default_period(repo.config, today)
+    first, last = _option_date(start, "--from"), _option_date(end, "--to")
+    if last < first:
+        raise UsageError(f"--from {start} is after --to {end}: give the period's first day first.")
+    return first, last
+
+
 def _option_date(value: str | None, option: str) -> Any:
     """A date given as an option, or None; a wrong one is a usage error (exit 2)."""
     from lcspr.calendar import parse_iso_date
@@ -784,13 +799,9 @@ def figures(ctx: click.Context, start: str | None, end: str | None, fmt: str, ex
     """
     from lcspr import figures as fig
 
-    if (start is None) != (end is None):
-        raise UsageError("give the period with both --from and --to, or neither for the last complete reporting "
-                         "year.")
     repo = _repo(ctx)
     today = _option_date(on, "--on")
-    first, last = (_option_date(start, "--from"), _option_date(end, "--to")) if start else \
-        fig.default_period(repo.config, today)
+    first, last = _period(repo, start, end, today)
     result = fig.compute(repo, first, last, today)
     if fmt == "json":
         _print_json(result)
@@ -805,22 +816,28 @@ def figures(ctx: click.Context, start: str | None, end: str | None, fmt: str, ex
 
 @cli.command()
 @click.argument("out", metavar="OUT", type=click.Path(path_type=Path))
+@click.option("--from", "start", type=DATE, help="The figures' first day (with --to; default: the "
+              "last complete reporting year, lcspr.toml reporting_year).")
+@click.option("--to", "end", type=DATE, help="The figures' last day.")
 @click.option("--on", "on", type=DATE, help="Count deadlines as if today were this day (default: today).")
 @click.pass_context
-def site(ctx: click.Context, out: Path, on: str | None) -> None:
+def site(ctx: click.Context, out: Path, start: str | None, end: str | None, on: str | None) -> None:
     """Write the Board's dashboard into folder OUT: static HTML pages (register, deadlines,
-    figures, audit, each case's decisions) that open from a shared drive, with no server.
+    actions, figures with charts, audit, each case's decisions) that open from a shared
+    drive, with no server.
 
     Example: lcspr site ../board-dashboard
     """
-    from lcspr.calendar import parse_iso_date
     from lcspr.site import build
 
-    today = parse_iso_date(on, "--on") if on else None
-    written = build(_repo(ctx), out, today)
+    repo = _repo(ctx)
+    today = _option_date(on, "--on")
+    written = build(repo, out, today, period=_period(repo, start, end, today))
     click.echo(f"Wrote {written.pages} page(s) for {written.cases} case(s) into {written.folder}; "
                f"open {written.folder / 'index.html'}. It is OFFICIAL-SENSITIVE: keep it within the partnership.")
     click.echo(written.verdict.summary)
+    for problem in written.problems:
+        click.echo(f"Problem (shown on the dashboard, the case not counted in the figures): {problem}", err=True)
 
 
 @cli.command()

@@ -1,12 +1,14 @@
 """`lcspr site OUT/`: a static dashboard the Board can open from a shared drive.
 
-One page for the register, the open deadlines, the figures and the audit's
-verdict, and one page per case with its timeline of decisions. Everything is
-written once, from what the record holds now: the case files (read through the
-register), the Git history of decisions (history.entries, one walk), the
-deadlines (deadlines.all_due) and the audit (audit.audit). Nothing is fetched
-when the pages open: the style and the script are inside each page, the charts
-are SVG, and each page's Content-Security-Policy forbids every request.
+One page for the register, the open deadlines and overdue actions, the figures
+with their charts (lcspr.site_figures) and the audit's verdict, and one page per
+case with its action plan and its timeline of decisions. Everything is written
+once, from what the record holds now: the case files, read once for the register
+and the figures (register.read_cases), the deadlines (deadlines.all_due), the
+Git history of decisions (history.entries, one walk) and the audit (audit.audit).
+Nothing is fetched when the pages open: the style and the script are inside each
+page, the charts are SVG, and each page's Content-Security-Policy forbids every
+request.
 
 The identity register (lcspr.identities) is never read: the pages hold what
 the case files hold, which is pseudonyms only.
@@ -32,6 +34,7 @@ from lcspr.records import CASE_ID
 
 if TYPE_CHECKING:  # pragma: no cover
     from lcspr.deadlines import Due
+    from lcspr.site_figures import FiguresView
     from lcspr.repository import Repository
     from lcspr.trail import Decision
 
@@ -41,6 +44,13 @@ MARKING = "OFFICIAL-SENSITIVE"
 CASES_DIR = "cases"
 #: The site's templates, style and script, inside the package.
 TEMPLATES = "site_templates"
+#: The register's columns the dashboard shows until a reader chooses others (the rest are a click away).
+SHOWN = frozenset({"id", "title", "route", "level", "stage", "received", "notification_met", "rapid_review_met",
+                   "publication_met", "on_hold", "themes", "actions_open", "actions_overdue", "next_deadline"})
+#: The columns of the table of overdue actions (a case's page shows every column).
+ACTIONS_SHOWN = frozenset({"case", "title", "recommendation", "id", "owner_name", "change", "due", "status"})
+#: How many cases a figure names on the dashboard before it refers to `lcspr figures --explain`.
+CASE_LIMIT = 30
 #: A register column becomes a filter when it holds at most this many different values.
 MAX_CHOICES = 40
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -73,6 +83,9 @@ class SiteData:
     state_titles: dict[str, str]
     role_titles: dict[str, str]
     agency_titles: dict[str, str]
+    action_columns: list[tuple[str, str]]
+    actions: list[dict[str, Any]]
+    figures: FiguresView
 
 
 @dataclass
@@ -83,15 +96,23 @@ class Written:
     pages: int
     cases: int
     verdict: Verdict
+    problems: list[str]
 
 
-def gather(repo: Repository, today: date | None = None, now: datetime | None = None) -> SiteData:
-    """Read everything the pages show, each source once."""
+def gather(repo: Repository, today: date | None = None, now: datetime | None = None,
+           period: tuple[date, date] | None = None) -> SiteData:
+    """Read everything the pages show: the register, the figures of `period`
+    (default: the last complete reporting year), the deadlines, the history of
+    decisions and the audit."""
+    from lcspr import figures, register
     from lcspr.deadlines import all_due
+    from lcspr.site_figures import view
 
     today = today or date.today()
     now = now or datetime.now(timezone.utc)
-    columns, cases, problems = _register(repo)
+    reads = register.read_cases(repo)
+    entries = register.build(repo, today, reads)
+    start, end = period or figures.default_period(repo.config, today)
     timelines: dict[str, list[Decision]] = defaultdict(list)
     for decision in history.entries(repo.root):
         if decision.case:
@@ -102,26 +123,19 @@ def gather(repo: Repository, today: date | None = None, now: datetime | None = N
         generated_at=now.strftime("%Y-%m-%d %H:%M UTC"),
         head=head,
         today=today.isoformat(),
-        columns=columns,
-        cases=cases,
-        problems=problems,
+        columns=list(register.CASE_COLUMNS),
+        cases=entries["cases"],
+        problems=entries["problems"],
         due=all_due(repo, today),
         timelines=dict(timelines),
         verdict=_verdict(repo, now),
         state_titles={name: repo.workflow.title(name) for name in repo.workflow.states},
         role_titles=dict(repo.config.roles),
         agency_titles=dict(repo.config.agencies),
+        action_columns=list(register.ACTION_COLUMNS),
+        actions=entries["actions"],
+        figures=view(repo, start, end, today, reads),
     )
-
-
-def _register(repo: Repository) -> tuple[list[tuple[str, str]], list[dict[str, Any]], list[str]]:
-    """The register's columns (key, title), its rows, and the cases it could not read."""
-    from lcspr.listing import COLUMNS, case_rows
-
-    rows = case_rows(repo)
-    problems = [f"{row['id']}: {row['problem']}" for row in rows if row.get("problem")]
-    titles = {"id": "Case", "title": "Pseudonym", "referred_by": "Referred by", "next_deadline": "Next deadline"}
-    return [(key, titles.get(key, key.replace("_", " ").capitalize())) for key in COLUMNS], rows, problems
 
 
 def _verdict(repo: Repository, now: datetime) -> Verdict:
@@ -141,14 +155,15 @@ def _verdict(repo: Repository, now: datetime) -> Verdict:
 # --- writing ---------------------------------------------------------------------
 
 
-def build(repo: Repository, out: Path, today: date | None = None, now: datetime | None = None) -> Written:
+def build(repo: Repository, out: Path, today: date | None = None, now: datetime | None = None,
+          period: tuple[date, date] | None = None) -> Written:
     """Write the site into `out`, whole or not at all.
 
     The pages are written into a new folder beside `out`, which then takes its
     place; a folder already at `out` is replaced only when it is empty or a site
     lcspr wrote before (it holds MARKER), never any other folder."""
     out = _check_target(repo, out)
-    data = gather(repo, today, now)
+    data = gather(repo, today, now, period)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -157,7 +172,7 @@ def build(repo: Repository, out: Path, today: date | None = None, now: datetime 
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Written(out, pages, len(data.cases), data.verdict)
+    return Written(out, pages, len(data.cases), data.verdict, data.problems)
 
 
 def _check_target(repo: Repository, out: Path) -> Path:
@@ -192,25 +207,34 @@ def _replace(staging: Path, out: Path) -> None:
 
 def write_pages(data: SiteData, folder: Path) -> int:
     """Write every page of the site into `folder`; the number of pages written."""
+    from lcspr.figures import value_text
+
     env = _environment()
     assets = resources.resource_dir(TEMPLATES)
     style = (assets / "site.css").read_text(encoding="utf-8")
     script = (assets / "site.js").read_text(encoding="utf-8")
     common = {
         "data": data, "marking": MARKING, "style": style, "script": script,
-        "csp": _policy(style, script), "page_for": _page_for,
+        "csp": _policy(style, script), "page_for": _page_for, "case_limit": CASE_LIMIT,
     }
+    env.filters["figure_value"] = value_text
     env.filters["state"] = lambda s: data.state_titles.get(s, s)
     env.filters["role"] = lambda r: data.role_titles.get(r, r)
     env.filters["agency"] = lambda a: data.agency_titles.get(a, a)
     overdue = {d.case for d in data.due if d.state == "overdue"}
-    index = env.get_template("index.html").render(common, root="", overdue=overdue, filters=_filters(data))
+    shown = [key for key, _ in data.columns if key in SHOWN]
+    action_summary = [(key, title) for key, title in data.action_columns if key in ACTIONS_SHOWN]
+    index = env.get_template("index.html").render(common, root="", overdue=overdue, filters=_filters(data, shown),
+                                                  shown=shown, action_summary=action_summary)
     (folder / "index.html").write_text(index, encoding="utf-8")
     (folder / CASES_DIR).mkdir()
     case_page = env.get_template("case.html")
     due_by_case: dict[str, list[Due]] = defaultdict(list)
     for d in data.due:
         due_by_case[d.case].append(d)
+    actions_by_case: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for a in data.actions:
+        actions_by_case[str(a.get("case"))].append(a)
     findings_by_case: dict[str, list[dict[str, str]]] = defaultdict(list)
     for f in data.verdict.findings:
         for case in f["case"].split(","):
@@ -222,7 +246,8 @@ def write_pages(data: SiteData, folder: Path) -> int:
         if not name:
             continue
         text = case_page.render(common, root="../", row=row, case_id=case_id, due=due_by_case.get(case_id, []),
-                                timeline=data.timelines.get(case_id, []), findings=findings_by_case.get(case_id, []))
+                                timeline=data.timelines.get(case_id, []), findings=findings_by_case.get(case_id, []),
+                                actions=actions_by_case.get(case_id, []))
         (folder / name).write_text(text, encoding="utf-8")
         pages += 1
     (folder / MARKER).write_text("A dashboard written by `lcspr site`; writing the site again replaces this folder.\n",
@@ -230,17 +255,19 @@ def write_pages(data: SiteData, folder: Path) -> int:
     return pages
 
 
-def _filters(data: SiteData) -> list[tuple[str, str, list[str]]]:
-    """The register's columns a Board member filters by: those holding a few words
-    (a status, a level, an agency, themes), each with its values; not IDs, dates or numbers."""
+def _filters(data: SiteData, shown: list[str]) -> list[tuple[str, str, list[str]]]:
+    """The register's shown columns a Board member filters by: those holding a few words
+    (a route, a level, yes or no, themes), each with its values; not IDs, dates or numbers."""
     found = []
     for key, title in data.columns:
-        if key in ("id", "title"):
+        if key in ("id", "title") or key not in shown:
             continue
         values: set[str] = set()
         words = True
         for row in data.cases:
             for value in _values(row.get(key)):
+                if isinstance(value, bool):
+                    value = cell(value)
                 if not isinstance(value, str) or _DATE.match(value) or len(value) > 60:
                     words = False
                 values.add(str(value))

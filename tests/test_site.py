@@ -5,6 +5,7 @@ headless Chromium, that the pages load cleanly and the register sorts and filter
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -18,8 +19,9 @@ from typing import Any
 
 import pytest
 
-from conftest import commit_import, git, run
+from conftest import EXAMPLES, commit_import, git, run
 from lcspr import site
+from lcspr.figures import value_text
 
 ON = "2026-11-26"
 MARKING = "OFFICIAL-SENSITIVE"
@@ -139,6 +141,92 @@ def test_the_audits_findings_are_on_the_dashboard_and_the_case_page(examples_roo
     assert "The audit found nothing on this case." in (out / "cases" / "LIG-2026-001.html").read_text(encoding="utf-8")
 
 
+@pytest.fixture
+def every_example(records_root: Path) -> Path:
+    """Every fictional example case, the closed ones of 2025 too, committed as imports."""
+    for folder in sorted(EXAMPLES.glob("LIG-*")):
+        shutil.copytree(folder, records_root / "cases" / folder.name)
+        commit_import(records_root, folder.name)
+    return records_root
+
+
+def marks(svg: str) -> list[str]:
+    """What each mark of a chart says when pointed at (its <title>), the chart's own title first."""
+    return [html.unescape(t) for t in re.findall(r"<title>([^<]*)</title>", svg)]
+
+
+def test_the_figures_and_their_charts(every_example: Path, tmp_path: Path) -> None:
+    out = tmp_path / "board"
+    write_site(every_example, out, "--from", "2025-04-01", "--to", "2026-03-31")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    figures = index.split('<section id="figures"')[1].split("</section>")[0]
+    assert "Figures, 1 April 2025 to 31 March 2026" in figures
+    charts = re.findall(r"<figure>.*?</figure>", figures, re.S)
+    assert len(charts) == 3
+    # Worked out by hand from the examples, each step in the quarter it was done (the notifications and
+    # rapid reviews were all done in January and February 2025, before the period):
+    # Jul-Sep 2025: LIG-2025-015 sent before publication on 2025-07-22 (due 2025-07-25, 7 working days before
+    #   2025-08-05) and published on 2025-08-05 (due 2025-09-11, 6 months from 2025-03-11): 2 on time;
+    # Oct-Dec 2025: LIG-2025-011 sent on 2025-11-06 (due 2025-11-11): on time; not published on 2025-11-20
+    #   (due 2025-09-18): late.
+    assert marks(charts[0])[0] == "Statutory deadlines met, by the quarter the step was done"
+    assert marks(charts[0])[1:] == ["Jul–Sep 2025: 2 step(s) on time", "Oct–Dec 2025: 1 step(s) on time",
+                                    "Oct–Dec 2025: 1 step(s) late"]
+    assert [q for q in re.findall(r'text-anchor="middle">([A-Z][a-z]{2}–[^<]+)</text>', charts[0])] == [
+        "Apr–Jun 2025", "Jul–Sep 2025", "Oct–Dec 2025", "Jan–Mar 2026"]
+    # LIG-2025-015 took 147 days (4.8 months), on time; LIG-2025-011 247 days (8.1 months), late.
+    assert marks(charts[1])[1:] == ["3 to 6: 1 review(s) on time", "6 to 9: 1 review(s) late"]
+    assert "Target: 6 months." in charts[1]
+    themes = marks(charts[2])[1:]
+    assert themes[0] == "Sudden unexpected death in infancy: 2 case(s)"
+    assert len(themes) == len(re.findall(r'<td>Cases open in the period with the theme: ', figures))
+    # The table of figures, as `lcspr figures` gives them, each naming the cases it counts.
+    result = run(every_example, "figures", "--from", "2025-04-01", "--to", "2026-03-31", "--format", "json")
+    expected = json.loads(result.output)["figures"]
+    rows = re.findall(r"<tr><td>([^<]*)</td><td class=\"number\">([^<]*)</td>", figures)
+    assert [(html.unescape(t), html.unescape(v)) for t, v in rows] == [(f["title"], value_text(f)) for f in expected]
+    assert ("Median time from the decision to hold an LCSPR to its publication (or not)",
+            "197 days (about 6.5 months)") in [(html.unescape(t), html.unescape(v)) for t, v in rows]
+    assert '<a href="cases/LIG-2025-015.html">LIG-2025-015</a>' in figures
+
+
+def test_a_period_with_no_case_says_so(every_example: Path, tmp_path: Path) -> None:
+    out = tmp_path / "board"
+    write_site(every_example, out, "--from", "2020-01-01", "--to", "2020-12-31")
+    figures = (out / "index.html").read_text(encoding="utf-8").split('<section id="figures"')[1]
+    assert "<p>No figures: no case was open at any time from 2020-01-01 to 2020-12-31" in figures
+    assert "<svg" not in figures.split("</section>")[0]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--from", "2025-04-01"), "give the period with both --from and --to"),
+    (("--from", "2026-04-01", "--to", "2025-03-31"), "--from 2026-04-01 is after --to 2025-03-31"),
+    (("--from", "2025-02-30", "--to", "2025-03-31"), "Error: --from"),
+])
+def test_a_bad_period_is_a_usage_error(every_example: Path, tmp_path: Path, args: tuple[str, ...],
+                                       message: str) -> None:
+    result = run(every_example, "site", str(tmp_path / "board"), *args)
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "board").exists()
+
+
+def test_overdue_actions_and_each_cases_action_plan(every_example: Path, tmp_path: Path) -> None:
+    out = tmp_path / "board"
+    write_site(every_example, out)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    overdue = index.split('<section id="actions"')[1].split("</section>")[0]
+    rows = re.findall(r'<tr class="state-overdue">(.*?)</tr>', overdue, re.S)
+    assert [re.findall(r"<td>([^<]*)</td>", row)[1:3] for row in rows] == [["R1", "R1.2"], ["R2", "R2.1"]]
+    assert all('<a href="cases/LIG-2025-015.html">LIG-2025-015</a>' in row for row in rows)
+    # The register marks the case, and its page shows its whole action plan, the overdue actions marked.
+    assert re.search(r'<tr class="overdue" data-overdue="1">\s*<td data-key="id" data-values="LIG-2025-015">', index)
+    page = (out / "cases" / "LIG-2025-015.html").read_text(encoding="utf-8")
+    plan = page.split('id="actions-heading"')[1].split("</section>")[0]
+    assert plan.count("<tr class=\"") == 4  # every action of actions.md
+    assert plan.count('<span class="badge badge-overdue">overdue</span>') == 2
+    assert "Maternity and health visiting share one safe sleep leaflet written for fathers." in plan
+
+
 def test_the_pages_fetch_nothing_and_run_only_their_own_script(examples_root: Path, tmp_path: Path) -> None:
     out = tmp_path / "board"
     write_site(examples_root, out)
@@ -222,8 +310,30 @@ def test_a_case_that_cannot_be_read_is_named_not_hidden(examples_root: Path, tmp
     assert result.exit_code == 0, result.output
     index = (out / "index.html").read_text(encoding="utf-8")
     problems = index.split('<div class="problems" role="alert">')[1].split("</div>")[0]
-    assert "<li>LIG-2026-002: cases/LIG-2026-002/case.md:" in problems
+    assert "<li>cases/LIG-2026-002/case.md:" in problems
+    assert "Problem (shown on the dashboard, the case not counted in the figures): cases/LIG-2026-002/case.md:" \
+        in result.output
     assert "(cannot be read)" in index  # its deadlines are unknown, and say so
+
+
+def test_a_chart_is_well_formed_svg_with_every_text_escaped() -> None:
+    from xml.etree import ElementTree
+
+    from lcspr import charts
+
+    svg = charts.horizontal_bars("Themes <of> & cases", [("Neglect & <harm>", 3), ("Online harm", 1)], " case(s)")
+    tree = ElementTree.fromstring(svg)
+    assert tree.get("role") == "img" and tree.get("aria-label") == "Themes <of> & cases"
+    texts = ["".join(t.itertext()) for t in tree.iter("{http://www.w3.org/2000/svg}text")]
+    assert texts == ["Neglect & <harm>", "3", "Online harm", "1"]
+    widths = [float(r.get("width", 0)) for r in tree.iter("{http://www.w3.org/2000/svg}rect")]
+    assert abs(widths[0] - 3 * widths[1]) < 0.5  # bars in proportion
+    columns = charts.stacked_columns("By quarter", [("Q1", [2, 1]), ("Q2", [0, 0])],
+                                     [charts.Series("On time", charts.GOOD), charts.Series("Late", charts.BAD)])
+    tree = ElementTree.fromstring(columns)
+    marks = [t.text for r in tree.iter("{http://www.w3.org/2000/svg}rect")
+             for t in r.iter("{http://www.w3.org/2000/svg}title")]
+    assert marks == ["Q1: 2 on time", "Q1: 1 late"]  # nothing drawn for an empty quarter
 
 
 # --- the folder ------------------------------------------------------------------
@@ -327,11 +437,11 @@ def png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
-def test_the_dashboard_in_a_real_browser(examples_root: Path, tmp_path: Path, browser: Any) -> None:
+def test_the_dashboard_in_a_real_browser(every_example: Path, tmp_path: Path, browser: Any) -> None:
     from playwright.sync_api import expect
 
     out = tmp_path / "board"
-    write_site(examples_root, out, "--on", "2026-12-20")
+    write_site(every_example, out, "--on", "2026-12-20", "--from", "2025-04-01", "--to", "2026-03-31")
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems: list[str] = []
     requests: list[str] = []
@@ -339,43 +449,68 @@ def test_the_dashboard_in_a_real_browser(examples_root: Path, tmp_path: Path, br
             if message.type in ("error", "warning") else None)
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.on("request", lambda request: requests.append(request.url))
-    for name in ("index.html", "cases/LIG-2026-001.html", "cases/LIG-2026-003.html"):
+    for name in ("index.html", "cases/LIG-2025-015.html", "cases/LIG-2026-003.html"):
         page.goto((out / name).as_uri())
         assert page.title().startswith(f"{MARKING} · ")
     assert problems == []
     assert all(url.startswith("file://") for url in requests), requests  # nothing from the network
     page.goto((out / "index.html").as_uri())
+    count = page.locator("[data-count-for=register-table]")
 
     def column(key: str) -> list[str]:
         return [text.strip() for text in page.locator(f"#register-table tbody tr:not([hidden]) td[data-key={key}]")
                 .evaluate_all("cells => cells.map(c => c.getAttribute('data-values'))")]
 
-    assert column("id") == ["LIG-2026-001", "LIG-2026-002", "LIG-2026-003"]
+    ids = ["LIG-2025-004", "LIG-2025-007", "LIG-2025-011", "LIG-2025-015", "LIG-2026-001", "LIG-2026-002",
+           "LIG-2026-003"]
+    assert column("id") == ids
     page.click("#register-table th[data-key=id] button")
     assert page.get_attribute("#register-table th[data-key=id]", "aria-sort") == "ascending"
     page.click("#register-table th[data-key=id] button")
     assert page.get_attribute("#register-table th[data-key=id]", "aria-sort") == "descending"
-    assert column("id") == ["LIG-2026-003", "LIG-2026-002", "LIG-2026-001"]
+    assert column("id") == ids[::-1]
     page.click("#register-table th[data-key=title] button")
-    assert column("title") == ["Baby C", "Child A", "Child B"]
+    assert column("title") == ["Baby C", "Baby G", "Baby J", "Child A", "Child B", "Child E", "Child F"]
     assert page.get_attribute("#register-table th[data-key=id]", "aria-sort") == "none"
+    page.click("#register-table th[data-key=actions_open] button")
+    page.click("#register-table th[data-key=actions_open] button")
+    opened = column("actions_open")
+    assert opened[0] == "3" and opened == sorted(opened, key=int, reverse=True)
+    page.click("#register-table th[data-key=title] button")
     # Filters: a column's value, any text, only the overdue; and Clear.
-    page.select_option("select[data-key=status]", "partnership-workshop")
-    assert column("id") == ["LIG-2026-002"]
-    assert page.inner_text("[data-count-for=register-table]") == "1 of 3 cases"
+    page.select_option("select[data-key=level]", "level-2")
+    assert column("id") == ["LIG-2025-015", "LIG-2026-002"]  # still sorted by pseudonym: Baby J, Child B
+    expect(count).to_have_text("2 of 7 cases")
+    page.select_option("select[data-key=themes]", "sudi")
+    assert column("id") == ["LIG-2025-015"]
     page.click("form.filters button[type=reset]")
-    expect(page.locator("[data-count-for=register-table]")).to_have_text("3 of 3 cases")  # reset settles after the click
-    assert len(column("id")) == 3
-    page.fill("input[data-filter=text]", "child a")
-    assert column("id") == ["LIG-2026-001"]
+    expect(count).to_have_text("7 of 7 cases")  # reset settles after the click
+    page.fill("input[data-filter=text]", "baby j")
+    assert column("id") == ["LIG-2025-015"]
     page.fill("input[data-filter=text]", "")
     page.check("input[data-filter=overdue]")
-    assert column("id") == ["LIG-2026-003", "LIG-2026-001"]  # still sorted by pseudonym
-    assert page.inner_text("[data-count-for=register-table]") == "2 of 3 cases"
+    assert column("id") == ["LIG-2026-003", "LIG-2025-015", "LIG-2026-001"]  # Baby C, Baby J, Child A
+    expect(count).to_have_text("3 of 7 cases")
     page.uncheck("input[data-filter=overdue]")
-    # The overdue row is highlighted as it shows.
+    # The overdue rows are highlighted as they show.
     colour = page.locator("#register-table tr.overdue td").first.evaluate("c => getComputedStyle(c).backgroundColor")
     assert colour == "rgb(253, 232, 232)"
+    # Columns: the status is a click away, the route can be put away.
+    status = page.locator("#register-table th[data-key=status]")
+    expect(status).to_be_hidden()
+    page.click("details.columns summary")
+    page.check("form.column-choice input[value=status]")
+    expect(status).to_be_visible()
+    assert page.locator("#register-table td[data-key=status]:visible").count() == 7
+    page.uncheck("form.column-choice input[value=route]")
+    expect(page.locator("#register-table th[data-key=route]")).to_be_hidden()
+    assert page.locator("#register-table td[data-key=route]:visible").count() == 0
+    # The charts are drawn.
+    charts = page.locator("#figures figure svg")
+    assert charts.count() == 3
+    for n in range(3):
+        box = charts.nth(n).bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 100
     shot = tmp_path / "dashboard.png"
     page.screenshot(path=str(shot), full_page=True)
     width, height = png_size(shot)

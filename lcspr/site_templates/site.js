@@ -56,6 +56,16 @@
     if (count) { count.textContent = shown + " of " + rows.length + " cases"; }
   }
 
+  function showColumn(table, key, shown) {
+    table.querySelectorAll("[data-key=\"" + key + "\"]").forEach(function (cell) { cell.hidden = !shown; });
+  }
+
+  document.querySelectorAll("form.column-choice").forEach(function (form) {
+    var table = document.getElementById(form.getAttribute("data-table"));
+    form.addEventListener("change", function (event) {
+      showColumn(table, event.target.value, event.target.checked);
+    });
+  });
   document.querySelectorAll("table.sortable").forEach(function (table) {
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
       var button = th.querySelector("button");
