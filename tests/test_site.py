@@ -201,7 +201,7 @@ def test_a_period_with_no_case_says_so(every_example: Path, tmp_path: Path) -> N
 @pytest.mark.parametrize("args, message", [
     (("--from", "2025-04-01"), "give the period with both --from and --to"),
     (("--from", "2026-04-01", "--to", "2025-03-31"), "--from 2026-04-01 is after --to 2025-03-31"),
-    (("--from", "2025-02-30", "--to", "2025-03-31"), "Error: --from"),
+    (("--from", "2025-02-30", "--to", "2025-03-31"), "Invalid value for '--from': '2025-02-30' is not a real date"),
 ])
 def test_a_bad_period_is_a_usage_error(every_example: Path, tmp_path: Path, args: tuple[str, ...],
                                        message: str) -> None:
