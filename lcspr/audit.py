@@ -615,7 +615,7 @@ class _Auditor:
         assert transition is not None
         others = self._others.get(id(transition))
         if others is None:
-            others = self._others[id(transition)] = self.owned - trail.transition_fields(transition)
+            others = self._others[id(transition)] = self.owned - trail.transition_fields(transition, self.workflow)
         extra = trail.changed_fields(before, after, others)
         if extra:
             add("hand-edit", _edited(extra, before, after) + f"; the move {source} -> {target} does not set it")
@@ -638,7 +638,7 @@ class _Auditor:
                 for k in files_needed(self.repo, t, target)}
         case = self.case_at(files, change.case_id, before, kinds)
         return trail.judge(self.workflow, source or "", target, record.decided_by or None, held_from,
-                           lambda t: missing(self.repo, case, t, target, after, self._checked))
+                           lambda t: missing(self.repo, case, t, target, after, self._checked), record.recorder)
 
     def _check_unchanged(self, commit: Commit, case_id: str, kind: str, files: dict[str, str], trail_of: CaseTrail) -> None:
         approved = trail_of.approved.get(kind)

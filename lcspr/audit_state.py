@@ -100,7 +100,7 @@ def restore(saved: dict[str, Any], auditor: Any) -> None:
         values["committed"] = tuple(values.get("committed", ("", None)))
         auditor.cases[case] = CaseTrail(**values)
     auditor.findings = [Finding(**f) for f in saved.get("findings", [])]
-    known = {f.name for f in fields(Decision)}
+    known = {f.name for f in fields(Decision) if f.init}
     for values in saved.get("corrections", []):
         values = {k: v for k, v in values.items() if k in known}
         values["approved"] = [tuple(pair) for pair in values.get("approved", [])]

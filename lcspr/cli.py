@@ -439,21 +439,32 @@ def show(ctx: click.Context, case_id: str, fmt: str) -> None:
 @click.option("--reason", required=True, help="Why the decision was made (goes into the record).")
 @click.option("--by", "by", shell_complete=ROLE,
               help="The role deciding, from lcspr.toml [roles] (default: default_role).")
+@click.option("--recorded-by", "recorded_by", shell_complete=ROLE,
+              help="For a decision made outside the partnership (the National Panel's): the role recording it "
+                   "on the decider's behalf (default: default_role).")
 @click.option("--on", "on", type=DATE, help="The day the decision was made (default: today).")
 @click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
               help="Set a case.md field with the decision, e.g. --set workshop.date=2026-12-09 (repeatable).")
 @click.pass_context
-def advance(ctx: click.Context, case_id: str, state: str, reason: str, by: str | None, on: str | None,
-            assignments: tuple[str, ...]) -> None:
-    """Record a decision: move case ID to STATE, in one commit.
+def advance(ctx: click.Context, case_id: str, state: str, reason: str, by: str | None, recorded_by: str | None,
+            on: str | None, assignments: tuple[str, ...]) -> None:
+    """Record a decision: move case ID to STATE (a state, a state's former name, or a level
+    such as level-2), in one commit.
 
     Example: lcspr advance LIG-2026-001 screening --by secretariat --reason "Forms requested."
     """
     from lcspr.decisions import advance as record_decision
     from lcspr.decisions import parse_assignments
 
-    decision = record_decision(_repo(ctx), case_id, state, reason, by, on, parse_assignments(assignments))
+    decision = record_decision(_repo(ctx), case_id, state, reason, by, on, parse_assignments(assignments),
+                               recorded_by=recorded_by)
+    for line in decision.said:
+        click.echo(line)
     click.echo(f"{decision.case}: {decision.source} -> {decision.target} (commit {decision.commit[:10]})")
+    if decision.recorder:
+        click.echo(f"Decided by {decision.decided_by}, recorded on its behalf by {decision.recorder}.")
+    for note in decision.noted:
+        click.echo(f"Noted (not refused): {note}")
     if decision.included:
         click.echo("Also recorded edits in the case folder: " + ", ".join(decision.included))
     for agency in decision.requested:
@@ -485,9 +496,12 @@ def next_states(ctx: click.Context, case_id: str, fmt: str) -> None:
         click.echo(f"{case_id} is in a final state.")
     for option in found:
         ready = "ready" if not option.missing else f"{len(option.missing)} missing"
-        click.echo(f"{option.state} ({option.title}); decided by {', '.join(option.by)}: {ready}")
+        on_behalf = f" (recorded on its behalf by {', '.join(option.recorded_by)})" if option.recorded_by else ""
+        click.echo(f"{option.state} ({option.title}); decided by {', '.join(option.by)}{on_behalf}: {ready}")
         for gap in option.missing:
             click.echo(f"  - {gap}")
+        for warning in option.warnings:
+            click.echo(f"  noted, not refused: {warning}")
         for started in option.starts:
             click.echo(f"  starts the deadline: {started}")
         for stopped in option.stops:
@@ -508,7 +522,8 @@ def _print_entries(entries: list[Any], fmt: str, with_case: bool) -> None:
     for e in entries:
         case = f"{e.case} " if with_case else ""
         recorded = f"recorded by {e.recorded_by} at {e.recorded_at or e.committed_at}, commit {e.commit[:10]}"
-        decided = f"decided by {e.decided_by or '-'}" + (f" ({e.holder})" if e.holder else "")
+        decided = f"decided by {e.decided_by or '-'}" + (f" ({e.holder})" if e.holder else "") \
+            + (f", recorded on its behalf by {e.recorder}" if e.recorder else "")
         if e.action == "correction":
             click.echo(f"{e.decided_on}  {case}correction of {e.corrects[:10]}  ({decided}, {recorded})")
         elif e.action == "reallocate":
@@ -521,7 +536,7 @@ def _print_entries(entries: list[Any], fmt: str, with_case: bool) -> None:
         for line in (e.reason or e.subject).splitlines():
             click.echo(f"    {line}")
         for label, values in (("corrected finding", e.findings), ("requested", e.requested),
-                              ("included", e.included), ("sent", e.sent),
+                              ("included", e.included), ("sent", e.sent), ("noted", e.noted),
                               ("approved", [f"{path} (blob {blob[:10]})" for path, blob in e.approved]),
                               ("received", [e.received] if e.received else [])):
             for value in values:

@@ -4,13 +4,18 @@ Deadlines are workflow data (see the `deadlines:` list of workflow.yaml): each
 counts from a case.md date field, runs for working days (England's bank
 holidays, from the `holidays` package) or calendar months, and stops when its
 `done` field is set or the case enters one of its `stops_at` states. A case
-on hold shows its deadlines as delayed, not overdue.
+on hold (in a state a `hold: true` move enters) shows its deadlines as delayed,
+not overdue. A deadline with `extends_on_hold: true` moves by the days the case
+has spent on hold, or to the revised date its `revised_by` field holds (agreed
+with the National Panel); the original date stays in the row. A deadline with a
+`late:` field is recorded there when the decision that meets it is late, and
+shown as met late until the case passes its `stops_at` states.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from lcspr import actions, rules
@@ -22,9 +27,6 @@ from lcspr.records import Case
 if TYPE_CHECKING:  # pragma: no cover
     from lcspr.repository import Repository
     from lcspr.workflow import DeadlineSpec, Workflow
-
-ON_HOLD = "on-hold"
-
 
 #: The state of a row for a case whose files cannot be read: its deadlines are unknown.
 UNREADABLE = "unreadable"
@@ -39,11 +41,13 @@ class Due:
     title: str
     due: str
     working_days_left: int
-    state: str  # "open", "overdue" or "delayed" (the case is on hold)
+    state: str  # "open", "overdue", "delayed" (the case is on hold) or "late" (met late)
     counts_from: str
     rule: str
     agency: str = ""
     note: str = ""
+    #: The date before time on hold (or a revised timescale) moved it; "" when it did not move.
+    original_due: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,38 +85,42 @@ def _from_field(config: Config, spec: DeadlineSpec) -> str:
 def open_deadlines(config: Config, workflow: Workflow, case: Case, data: dict[str, Any] | None = None,
                    status: str | None = None, today: date | None = None) -> list[Due]:
     """The deadlines open for `case` (its data and status may be given as they would be
-    after a decision), soonest first."""
+    after a decision), soonest first; with those met late, until the case passes them."""
     data = case.data if data is None else data
-    status = str(data.get("status", "")) if status is None else status
+    status = workflow.canonical(str(data.get("status", "")) if status is None else status)
     today = today or date.today()
     cal = calendar_for(config)
-    hold = data.get("on_hold") if status == ON_HOLD else None
+    hold = data.get("on_hold") if status in workflow.hold_states else None
+    hold = hold if isinstance(hold, dict) else ({} if hold is not None else None)
     result = []
     for spec in workflow.deadlines:
         if status in spec.get("stops_at", []):
             continue
         if spec.get("levels") and data.get("level") not in spec["levels"]:
             continue
-        field = _from_field(config, spec)
-        start = rules.get(data, field)
-        if not rules.is_set(start):
+        when = due_date(config, spec, data, today)
+        if when is None:
             continue
-        try:
-            day0 = parse_iso_date(str(start), field)
-        except InvalidDate:
-            continue  # `lcspr validate` reports the date itself
-        unit, n = _length(config, spec)
-        due = cal.add_working_days(day0, n) if unit == "working_days" else add_months(day0, n)
+        due, original, field = when
         for agency in _agencies(spec, case, data):
-            if _done(spec, case, data, agency):
+            late = spec.get("late") and rules.get(data, str(spec["late"])) is True
+            if _done(spec, case, data, agency) and not late:
                 continue
             left = cal.working_days_between(today, due)
-            state = "delayed" if hold is not None else ("overdue" if due < today else "open")
-            note = ""
+            if late:
+                state = "late"
+                done = rules.get(data, str(spec["done"]))
+                note = f"met late: done {done}, due {due.isoformat()}"
+            else:
+                state = "delayed" if hold is not None else ("overdue" if due < today else "open")
+                note = ""
             if hold is not None:
-                note = f"on hold since {hold.get('since', '?')}: {hold.get('reason', '')}".strip()
+                note = "; ".join(n for n in (note, _hold_note(hold)) if n)
+            if original:
+                moved = f"originally due {original}"
+                note = "; ".join(n for n in (note, moved) if n)
             result.append(Due(case.id, spec["id"], spec["title"], due.isoformat(), left, state, field,
-                              spec["rule"], agency, note))
+                              spec["rule"], agency, note, original))
     result.extend(actions.open_deadlines(config, workflow, case, status, hold, today))
     return sorted(result, key=lambda d: (d.state == "delayed", d.due, d.case, d.deadline, d.agency))
 
@@ -180,9 +188,86 @@ def step(config: Config, workflow: Workflow, data: dict[str, Any], deadline: str
         return None  # `lcspr validate` reports the date itself
     if start is None:
         return None
+    when = due_date(config, spec, data)
+    if when is None:
+        return None
     unit, n = _length(config, spec)
-    due = calendar_for(config).add_working_days(start, n) if unit == "working_days" else add_months(start, n)
-    return Step(deadline, str(spec["title"]), start, due, done, unit, n)
+    return Step(deadline, str(spec["title"]), start, when[0], done, unit, n)
+
+
+def _hold_note(hold: dict[str, Any]) -> str:
+    note = f"on hold since {hold.get('since', '?')}: {str(hold.get('reason', '')).rstrip('.')}"
+    if rules.is_set(hold.get("expected_resumption")):
+        note += f"; expected to resume {hold['expected_resumption']}"
+    return note
+
+
+def due_date(config: Config, spec: DeadlineSpec, data: dict[str, Any],
+             today: date | None = None) -> tuple[date, str, str] | None:
+    """When one deadline falls for case.md `data`: (due date, the original date when time
+    on hold or a revised timescale moved it else "", the field it counts from), or None
+    when the date it counts from is not set (or not a date: `lcspr validate` says so)."""
+    field = _from_field(config, spec)
+    start = rules.get(data, field)
+    if not rules.is_set(start):
+        return None
+    try:
+        day0 = parse_iso_date(str(start), field)
+    except InvalidDate:
+        return None
+    unit, n = _length(config, spec)
+    cal = calendar_for(config)
+    due = cal.add_working_days(day0, n) if unit == "working_days" else add_months(day0, n)
+    if not spec.get("extends_on_hold"):
+        return due, "", field
+    moved = due
+    revised = rules.get(data, str(spec["revised_by"])) if spec.get("revised_by") else None
+    if rules.is_set(revised):
+        try:
+            moved = parse_iso_date(str(revised), str(spec["revised_by"]))
+        except InvalidDate:
+            pass
+    else:
+        moved = due + timedelta(days=days_held(data, today or date.today()))
+    return moved, (due.isoformat() if moved != due else ""), field
+
+
+def days_held(data: dict[str, Any], today: date) -> int:
+    """Calendar days on hold so far: those recorded at resumptions (`on_hold.days`), and,
+    while a hold has begun since the last resumption, the days of that hold up to today."""
+    hold = data.get("on_hold")
+    if not isinstance(hold, dict):
+        return 0
+    days = hold.get("days")
+    total = days if isinstance(days, int) and not isinstance(days, bool) else 0
+    since, resumed = hold.get("since"), hold.get("resumed")
+    if rules.is_set(since) and (not rules.is_set(resumed) or str(resumed) < str(since)):
+        try:
+            total += max((today - parse_iso_date(str(since), "on_hold.since")).days, 0)
+        except InvalidDate:
+            pass
+    return total
+
+
+def met_late(config: Config, workflow: Workflow, before: dict[str, Any], after: dict[str, Any],
+             today: date | None = None) -> list[tuple[DeadlineSpec, str, str]]:
+    """The deadlines with a `late:` field that a decision turning case.md `before` into
+    `after` meets after their due date: (the deadline, its due date, the day it was met).
+    Computed from the data after the decision, so a planned publication date given with
+    the decision itself counts."""
+    found = []
+    for spec in workflow.deadlines:
+        if not spec.get("late") or ":" in str(spec["done"]):
+            continue
+        done = rules.get(after, str(spec["done"]))
+        if not rules.is_set(done) or rules.get(before, str(spec["done"])) == done:
+            continue
+        if spec.get("levels") and after.get("level") not in spec["levels"]:
+            continue
+        when = due_date(config, spec, after, today)
+        if when is not None and str(done) > when[0].isoformat():
+            found.append((spec, when[0].isoformat(), str(done)))
+    return found
 
 
 def _agencies(spec: DeadlineSpec, case: Case, data: dict[str, Any]) -> list[str]:

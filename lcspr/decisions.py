@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from lcspr import gitops, mdfile, records, rules, trail
 from lcspr.calendar import parse_iso_date
-from lcspr.errors import TransitionRefused, UsageError, ValidationFailed
+from lcspr.errors import InvalidDate, TransitionRefused, UsageError, ValidationFailed
 from lcspr.intake import response_skeleton
 from lcspr.records import Case
 from lcspr.repository import Repository
@@ -48,6 +48,10 @@ class Option:
     #: Documents the move checks for identifying details when it is made (`lcspr
     #: check-publication ID` shows now what that check would find).
     checks_publication: list[str] = field(default_factory=list)
+    #: What the move would note without refusing it (the workflow's `warn: true` requirements).
+    warnings: list[str] = field(default_factory=list)
+    #: For a decision made outside the partnership: the roles that record it on the decider's behalf.
+    recorded_by: list[str] = field(default_factory=list)
 
 
 def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
@@ -132,6 +136,8 @@ def _updates(case: Case, transition: Transition, target: str, on: str, reason: s
     if transition.hold:
         updates["on_hold.previous"] = case.status
         updates["on_hold.reason"] = reason
+    if transition.resume:
+        updates["on_hold.days"] = days_on_hold(case.data, on)
     return updates
 
 
@@ -150,6 +156,18 @@ def _check_assignments(repo: Repository, case: Case, assignments: dict[str, Any]
                 break
     if problems:
         raise UsageError("\n".join(dict.fromkeys(problems)))
+
+
+def days_on_hold(data: dict[str, Any], on: str) -> int:
+    """The calendar days a case has spent on hold, in every hold, if it resumes on `on`:
+    the days recorded at earlier resumptions (`on_hold.days`) and this hold's."""
+    before = rules.get(data, "on_hold.days")
+    total = before if isinstance(before, int) and not isinstance(before, bool) else 0
+    since = rules.get(data, "on_hold.since")
+    try:
+        return total + max((parse_iso_date(on, "--on") - parse_iso_date(str(since), "on_hold.since")).days, 0)
+    except InvalidDate:  # no readable start of the hold: `lcspr validate` names it
+        return total
 
 
 def _apply(data: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:
@@ -173,8 +191,42 @@ def missing(repo: Repository, case: Case, transition: Transition, target: str, d
     wanted = list(repo.workflow.requirements(target)) + list(transition.requires)
     out: list[str] = []
     for requirement in wanted:
-        out.extend(_check(repo, case, requirement, data, checked))
+        if not requirement.warn:
+            out.extend(_check(repo, case, requirement, data, checked))
     return out
+
+
+def warnings(repo: Repository, case: Case, transition: Transition, target: str, data: dict[str, Any]) -> list[str]:
+    """What the move's `warn: true` requirements find: said and recorded with the
+    decision (Lcspr-Noted), never a reason to refuse it."""
+    wanted = list(repo.workflow.requirements(target)) + list(transition.requires)
+    return [gap for requirement in wanted if requirement.warn for gap in _check(repo, case, requirement, data, None)]
+
+
+def sendable(repo: Repository, case: Case, transition: Transition, data: dict[str, Any]) -> list[str]:
+    """What keeps the documents a move sends (`sends:`) from being made from the case as
+    it is after the move (`data`): an empty section of the report, a file not written.
+    `next` lists these as missing and `advance` refuses on them before writing anything."""
+    import dataclasses
+
+    from lcspr import document_context
+    from lcspr.errors import RenderError
+
+    if not transition.sends:
+        return []
+    files = dict(case.files)
+    if "case" in files:
+        files["case"] = dataclasses.replace(files["case"], data=data)
+    after = dataclasses.replace(case, files=files)
+    problems = []
+    for kind in dict.fromkeys(transition.sends):
+        agencies: list[str | None] = list(after.responses()) if kind == "response" else [None]
+        for agency in agencies:
+            try:
+                document_context.build(repo.config, after, kind, agency, levels=repo.workflow.level_titles)
+            except RenderError as exc:
+                problems.append(str(exc))
+    return problems
 
 
 def files_needed(repo: Repository, transition: Transition, target: str) -> set[str]:
@@ -253,15 +305,19 @@ def options(repo: Repository, case_id: str, on: str | None = None, today: date |
 
         verdict = trail.judge(repo.workflow, case.status, target, None, held, gaps)
         chosen = verdict.transition or transition
+        data = after.get(target) or _apply(case.data, _updates(case, chosen, target, on, "(reason)", {}, chosen.by[0]))
         lacking = list(verdict.reasons) + [
             f"{note}; re-approve it first" for kind in chosen.keeps_approved for note in changed.get(kind, [])]
-        data = after.get(target) or _apply(case.data, _updates(case, chosen, target, on, "(reason)", {}, chosen.by[0]))
+        if not lacking:
+            lacking = sendable(repo, case, chosen, data)
         started, stopped = changes(now, open_deadlines(repo.config, repo.workflow, case, data, target, today))
         result.append(Option(
             target, repo.workflow.title(target), tuple(dict.fromkeys(
                 r for t in repo.workflow.transitions_from(case.status) if trail.target_of(t, held) == target for r in t.by)),
             lacking, [f"{d.label}, due {d.due}" for d in started], [d.label for d in stopped],
-            list(chosen.checks_publication),
+            list(chosen.checks_publication), warnings(repo, case, chosen, target, data),
+            list(dict.fromkeys(r for t in repo.workflow.transitions_from(case.status)
+                               if trail.target_of(t, held) == target for r in t.recorded_by)),
         ))
     return result
 
@@ -323,6 +379,7 @@ def advance(
     on: str | None = None,
     assignments: dict[str, Any] | None = None,
     today: date | None = None,
+    recorded_by: str | None = None,
 ) -> Decision:
     """Record one decision: check it, write it, validate the case, commit the case folder."""
     config = repo.config
@@ -331,6 +388,8 @@ def advance(
     given = by
     by = by or config.default_role
     records.check_role(config, by, *(("--by",) if given else ("default_role", " (used when no --by is given)")))
+    if recorded_by is not None:
+        records.check_role(config, recorded_by, "--recorded-by")
     today = today or date.today()
     on = on or today.isoformat()
     if parse_iso_date(on, "--on") > today:
@@ -348,11 +407,26 @@ def advance(
         # Read under the lock: a second process deciding on the same case sees
         # the first one's commit, never a stale status.
         case = records.read_case(config, case_id)
-        return _decide(repo, case, target, reason.strip(), by, on, assignments or {})
+        return _decide(repo, case, target, reason.strip(), by, on, assignments or {}, recorded_by, today)
+
+
+def recorder_for(repo: Repository, source: str, target: str, by: str, recorded_by: str | None,
+                 held: str | None) -> str:
+    """The role that records a decision on the decider's behalf: for a move decided outside
+    the partnership (`recorded_by:` in the workflow), `--recorded-by` or the default role;
+    for any other move none, as the role that decides records it."""
+    moves = [t for t in repo.workflow.transitions_from(source)
+             if trail.target_of(t, held) == target and by in t.by]
+    if any(t.recorded_by for t in moves):
+        return recorded_by or repo.config.default_role
+    if recorded_by is not None:
+        raise UsageError(f"--recorded-by is for a decision made outside the partnership (the workflow's "
+                         f"`recorded_by:`); {by} records its own decision {source} -> {target}, so leave it out.")
+    return ""
 
 
 def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on: str,
-            assignments: dict[str, Any]) -> Decision:
+            assignments: dict[str, Any], recorded_by: str | None = None, today: date | None = None) -> Decision:
     from lcspr.audit import approved_files, case_trail
 
     config = repo.config
@@ -369,12 +443,19 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
         )
     _check_on(case, on, trail_of.decided_on)
     held = held_from(repo, case)
+    target, how = repo.workflow.resolve(target, case.status, held)
+    said = [how] if how else []
+    if target not in repo.workflow.states:
+        raise UsageError(" ".join([*said, trail.judge(repo.workflow, case.status, target, by, held).reasons[0]]))
+    if target == repo.workflow.canonical(case.status):
+        raise TransitionRefused(f"{case.id} is already at {case.status}; nothing was recorded.")
+    recorder = recorder_for(repo, case.status, target, by, recorded_by, held)
 
     def gaps(transition: Transition) -> list[str]:
         updates = _updates(case, transition, target, on, reason, assignments, by)
         return missing(repo, case, transition, target, _apply(case.data, updates))
 
-    verdict = trail.judge(repo.workflow, case.status, target, by, held, gaps)
+    verdict = trail.judge(repo.workflow, case.status, target, by, held, gaps, recorder)
     if verdict.refusal == trail.UNKNOWN_STATE:
         raise UsageError(verdict.reasons[0])
     _check_assignments(repo, case, assignments)
@@ -387,8 +468,19 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
     transition = verdict.transition
     assert transition is not None
     _check_still_approved(repo, case, transition, target, trail_of)
+    unsendable = sendable(repo, case, transition,
+                          _apply(case.data, _updates(case, transition, target, on, reason, assignments, by)))
+    if unsendable:
+        raise TransitionRefused(f"{case.id} cannot move to {target}:\n" + "\n".join(f"  - {g}" for g in unsendable))
 
     updates = _updates(case, transition, target, on, reason, assignments, by)
+    noted = warnings(repo, case, transition, target, _apply(case.data, updates))
+    from lcspr.deadlines import met_late
+
+    for spec, due, done in met_late(repo.config, repo.workflow, case.data, _apply(case.data, updates), today):
+        updates[str(spec["late"])] = True
+        noted.append(f"{spec['title']}: done {done}, after its due date {due} ({spec['rule']}); recorded in "
+                     f"`{spec['late']}`")
     case_md = case.files["case"]
     new_text = mdfile.set_fields(case_md, {tuple(k.split(".")): v for k, v in updates.items()})
     included = gitops.changed_files(config.root, case.folder)
@@ -434,10 +526,11 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
             approved.extend(zip(names, gitops.blob_ids(config.root, [case.folder / n for n in names])))
 
     record = trail.Decision(
-        action=trail.ADVANCE, case=case.id, source=case.status, target=target, decided_by=by,
+        action=trail.ADVANCE, case=case.id, source=case.status, target=target, decided_by=by, recorder=recorder,
         holder=config.holders.get(by, ""), decided_on=on, recorded_at=gitops.now_utc(),
-        subject=f"{case.id}: {case.status} -> {target}", reason=reason,
+        subject=f"{case.id}: {case.status} -> {target}", reason=reason, noted=noted,
     )
+    record.said = said
 
     def message() -> str:
         # What lcspr did besides the status goes in trailers, so the body is the reason exactly as given.

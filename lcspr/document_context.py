@@ -17,6 +17,8 @@ docs/documents.md describes them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from lcspr.config import Config
@@ -76,14 +78,6 @@ REG11_CRITERIA: dict[Any, str] = {
     "c": "(c) raises concerns about two or more agencies working together",
     "d": "(d) the National Panel concluded a local review may be more appropriate",
 }
-LEVELS = {
-    "safeguarding-leads": "Safeguarding Leads meeting",
-    "level-1": "Level 1: single-agency review",
-    "level-2": "Level 2: partnership workshop",
-    "level-3": "Level 3: local learning review",
-    "level-4": "Level 4: national review",
-    "no-further-action": "No further action",
-}
 PRACTITIONER_EVENTS: dict[Any, str] = {
     "practitioner-meeting": "Practitioner meeting",
     "multi-agency-workshop": "Multi-agency workshop",
@@ -125,15 +119,17 @@ class Fields(dict):  # type: ignore[type-arg]
         self.path = path
 
 
-def build(config: Config, case: Case, kind: str, agency: str | None = None, draft: bool = False) -> dict[str, Any]:
+def build(config: Config, case: Case, kind: str, agency: str | None = None, draft: bool = False,
+          levels: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The template variables of one document: `kind` is referral, response (with
     `agency`) or report; `draft` true for a version that is not the one published
-    (the template marks it). Raises RenderError when a file the document needs is missing."""
+    (the template marks it); `levels` the workflow's level titles (the default
+    workflow's when not given). Raises RenderError when a file the document needs is missing."""
     context: dict[str, Any] = {
         "partnership": config.partnership,
         "case_id": case.id,
         "draft": draft,
-        "case": _case(config, case.data),
+        "case": _case(config, case.data, default_level_titles() if levels is None else levels),
     }
     if kind == "referral":
         md = _file(case, "referral", "referral.md")
@@ -157,7 +153,7 @@ def _file(case: Case, kind: str, name: str) -> MarkdownFile:
     if md is None:
         skeleton = "response.md" if kind.startswith("response:") else name
         raise RenderError(
-            f"{case.id} has no {name}: write it (the skeleton is templates/case/{skeleton}), then render again."
+            f"{case.id} has no {name}: write it (the skeleton is templates/case/{skeleton})."
         )
     return md
 
@@ -165,7 +161,15 @@ def _file(case: Case, kind: str, name: str) -> MarkdownFile:
 # --- case.md -------------------------------------------------------------------
 
 
-def _case(config: Config, data: dict[str, Any]) -> Fields:
+@lru_cache(maxsize=1)
+def default_level_titles() -> Mapping[str, str]:
+    """The level titles of lcspr's own workflow."""
+    from lcspr import workflow
+
+    return workflow.load(validate=False).level_titles
+
+
+def _case(config: Config, data: dict[str, Any], levels: Mapping[str, str]) -> Fields:
     decision = data.get("lig_decision") or {}
     dates = data.get("dates") or {}
     subjects = [_subject(s) for s in data.get("subjects") or []]
@@ -174,7 +178,7 @@ def _case(config: Config, data: dict[str, Any]) -> Fields:
         "subjects": "; ".join(subjects) or NOT_RECORDED,
         "referred_by": config.agency_name(data.get("referred_by", "")) or NOT_RECORDED,
         "received": format_date(dates.get("received")),
-        "level": _level(data.get("level")),
+        "level": _level(data.get("level"), levels),
         "lig_decision_date": format_date(dates.get("lig_decision"), "Not yet decided"),
         "criteria": "; ".join(REG11_CRITERIA.get(c, c) for c in decision.get("criteria") or []) or NOT_RECORDED,
         "rationale": _text(decision.get("rationale")),
@@ -190,10 +194,10 @@ def _subject(subject: dict[str, Any]) -> str:
     return f"{pseudonym} ({', '.join(details)})" if details else pseudonym
 
 
-def _level(level: str | None) -> str:
+def _level(level: str | None, levels: Mapping[str, str]) -> str:
     if not level:
         return "Not yet decided"
-    return LEVELS.get(level, level)
+    return levels.get(level, level)
 
 
 # --- referral.md ---------------------------------------------------------------
@@ -400,13 +404,13 @@ def report_sections(md: MarkdownFile) -> tuple[dict[str, str], list[tuple[str, s
     for name, title in OPTIONAL_REPORT_SECTIONS.items():
         if name in found and not found[name].strip():
             raise RenderError(
-                f"{md.display}: the section `## {title}` is empty; write it, or remove the heading, then render again."
+                f"{md.display}: the section `## {title}` is empty; write it, or remove the heading."
             )
     for name, title in REPORT_SECTIONS.items():
         if name not in found:
-            raise RenderError(f"{md.display}: has no `## {title}` section; add it, then render again.")
+            raise RenderError(f"{md.display}: has no `## {title}` section; add it.")
         if not found[name].strip():
-            raise RenderError(f"{md.display}: the section `## {title}` is empty; write it, then render again.")
+            raise RenderError(f"{md.display}: the section `## {title}` is empty; write it.")
     return found, further
 
 

@@ -35,6 +35,8 @@ from lcspr.errors import RenderError, UsageError
 from lcspr.resources import resource_dir
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Mapping
+
     from docxtpl import DocxTemplate
     from jinja2 import Environment
 
@@ -91,7 +93,8 @@ def render(
     if output is None:
         root = repo.config.root
         output = paths.inside_repository(root, Path(DRAFTS_DIR) / case.id, "drafts folder")
-    written = _write_all(_fill_all(repo.config, case, kind, agency, output, draft=True))
+    written = _write_all(_fill_all(repo.config, case, kind, agency, output, draft=True,
+                                   levels=repo.workflow.level_titles))
     if soffice:
         written += convert_to_pdf(written, soffice)
     return written
@@ -111,7 +114,8 @@ def render_for_decision(repo: "Repository", case_id: str, kinds: list[str], labe
         _check_kind(kind, None)
     case = read_valid_case(repo, case_id)
     filled = [doc for kind in dict.fromkeys(kinds)
-              for doc in _fill_all(repo.config, case, kind, None, None, draft=not is_for_publication(repo, kind, label))]
+              for doc in _fill_all(repo.config, case, kind, None, None, draft=not is_for_publication(repo, kind, label),
+                                  levels=repo.workflow.level_titles)]
     return _write_all([(_unused(target, label), data) for target, data in filled])
 
 
@@ -137,7 +141,8 @@ def _unused(target: Path, label: str) -> Path:
     return candidate
 
 
-def fill(config: "Config", case: "Case", kind: str, agency: str | None = None, draft: bool = False) -> bytes:
+def fill(config: "Config", case: "Case", kind: str, agency: str | None = None, draft: bool = False,
+         levels: "Mapping[str, str] | None" = None) -> bytes:
     """The .docx of one document: the template of `kind` filled from `case`. A `draft`
     is marked DRAFT and OFFICIAL-SENSITIVE (the template shows the marking when its
     `draft` variable is true, and the category property says OFFICIAL-SENSITIVE);
@@ -145,7 +150,7 @@ def fill(config: "Config", case: "Case", kind: str, agency: str | None = None, d
     from docxtpl import DocxTemplate
 
     template, shown = template_path(config, kind)
-    values = document_context.build(config, case, kind, agency, draft=draft)
+    values = document_context.build(config, case, kind, agency, draft=draft, levels=levels)
     try:
         tpl = DocxTemplate(template)
         tpl.get_docx()
@@ -216,7 +221,7 @@ def read_valid_case(repo: "Repository", case_id: str) -> "Case":
         listed = "\n".join(f"  {p}" for p in problems)
         raise RenderError(
             f"{case_id} does not validate, so its documents would be wrong:\n{listed}\n"
-            f"Fix these (`lcspr validate {case_id}`), then render again."
+            f"Fix these (`lcspr validate {case_id}` lists them)."
         )
     return case
 
@@ -246,13 +251,13 @@ def _check_kind(kind: str, agency: str | None) -> None:
 
 
 def _fill_all(config: "Config", case: "Case", kind: str, agency: str | None,
-              output: Path | None, draft: bool) -> list[tuple[Path, bytes]]:
+              output: Path | None, draft: bool, levels: "Mapping[str, str] | None" = None) -> list[tuple[Path, bytes]]:
     """Every document of `kind` for `case` (one, or one per response), filled, with where it goes."""
     agencies: list[str | None] = [None]
     if kind == "response":
         agencies = [_response_agency(config, case, agency)] if agency else _all_responses(case)
     targets = _targets(case, kind, agencies, output)
-    return [(target, fill(config, case, kind, who, draft=draft)) for who, target in zip(agencies, targets)]
+    return [(target, fill(config, case, kind, who, draft=draft, levels=levels)) for who, target in zip(agencies, targets)]
 
 
 def _write_all(documents: list[tuple[Path, bytes]]) -> list[Path]:

@@ -113,12 +113,13 @@ def as_dict(decision: Decision) -> dict[str, Any]:
     """One decision as `lcspr history --format json` shows it."""
     return {
         "case": decision.case, "action": decision.action, "decided_on": decision.decided_on or decision.recorded_at[:10],
-        "from": decision.source, "to": decision.target, "decided_by": decision.decided_by, "holder": decision.holder,
+        "from": decision.source, "to": decision.target, "decided_by": decision.decided_by,
+        "recorder": decision.recorder, "holder": decision.holder,
         "recorded_by": decision.recorded_by, "recorded_at": decision.recorded_at or decision.committed_at,
         "reason": decision.reason or decision.subject, "commit": decision.commit,
         "requested": decision.requested, "included": decision.included, "sent": decision.sent,
         "approved": [{"file": path, "blob": blob} for path, blob in decision.approved],
-        "corrects": decision.corrects, "findings": decision.findings,
+        "noted": decision.noted, "corrects": decision.corrects, "findings": decision.findings,
         "agency": decision.agency, "received": decision.received, "moved_to": decision.moved_to,
     }
 

@@ -216,7 +216,7 @@ def check(repo: "Repository", case_id: str, documents: list[Path] | None = None,
     found = detectors_for(repo, case_id)
     sources = markdown_sources(repo, case)
     if render and "report" in case.files:
-        data = fill(repo.config, case, "report")
+        data = fill(repo.config, case, "report", levels=repo.workflow.level_titles)
         sources.append(document_source(Path("report.docx"), f"{case_id} report as rendered now", data))
     for path in documents or []:
         sources.append(document_source(path, str(path)))

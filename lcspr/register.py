@@ -139,7 +139,7 @@ def read_cases(repo: Repository) -> list[Read]:
 
 def hold_states(repo: Repository) -> set[str]:
     """The states a case is on hold in: those the workflow's hold moves lead to."""
-    return {t.target for t in repo.workflow.transitions if t.hold}
+    return set(repo.workflow.hold_states)
 
 
 def build(repo: Repository, today: date | None = None, reads: list[Read] | None = None) -> dict[str, Any]:

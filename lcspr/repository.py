@@ -44,7 +44,7 @@ class Repository:
         vocab = schemas.vocabulary(
             agencies=self.config.agencies,
             roles=self.config.roles,
-            statuses=self.workflow.states,
+            statuses=[*self.workflow.states, *self.workflow.aliases],
             levels=self.workflow.levels,
             themes=self.config.themes,
         )

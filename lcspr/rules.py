@@ -56,7 +56,11 @@ def _notification_first(repo: Repository, case: Case, data: dict[str, Any]) -> l
 def _health_lead(repo: Repository, case: Case, data: dict[str, Any]) -> list[str]:
     config = repo.config
     lead = get(data, "single_agency.lead_agency")
-    health = bool(get(data, "single_agency.health_review")) or lead in config.sectors.get("health", [])
+    # An explicit `health_review: false` (a health provider's review of its own practice that the
+    # LIG did not make a health review) is the LIG's decision; only when it is not set does
+    # a lead from the health sector make it one.
+    said = get(data, "single_agency.health_review")
+    health = said if isinstance(said, bool) else lead in config.sectors.get("health", [])
     if health and not is_set(lead):
         return [f"a health review is led by the health commissioner: set `single_agency.lead_agency` to {config.health_commissioner}"]
     if health and lead != config.health_commissioner:
@@ -76,15 +80,17 @@ def _workshop_lead(repo: Repository, case: Case, data: dict[str, Any]) -> list[s
 
 @rule(
     "practitioners-representatives",
-    "While a criminal investigation is ongoing, workshop practitioners are marked as representatives.",
+    "While a criminal investigation is ongoing, representatives may be asked to attend a workshop in place of "
+    "frontline practitioners: each practitioner attending in person is named (best used with `warn: true`).",
 )
 def _representatives(repo: Repository, case: Case, data: dict[str, Any]) -> list[str]:
     if data.get("criminal_investigation") is not True:
         return []
     practitioners = get(data, "workshop.practitioners") or []
     return [
-        f"`workshop.practitioners[{i}]` ({p.get('role', '?')}) must be a representative while a criminal "
-        "investigation is ongoing: set `representative: true`"
+        f"`workshop.practitioners[{i}]` ({p.get('role', '?')}) attends as a frontline practitioner while a "
+        "criminal investigation is ongoing; a representative may be asked to attend instead "
+        "(`representative: true` records one)"
         for i, p in enumerate(practitioners)
         if isinstance(p, dict) and p.get("representative") is not True
     ]
@@ -145,10 +151,40 @@ def _events(repo: Repository, case: Case, data: dict[str, Any]) -> list[str]:
 
 @rule("national-panel-declined", "A case referred for a national review returns for a local route only if the National Panel declined it.")
 def _declined(repo: Repository, case: Case, data: dict[str, Any]) -> list[str]:
-    if case.status != "national-review":
+    # Read from what the case records, never from a state's name: a partnership may name its states.
+    referred = is_set(get(data, "national_review.criteria")) or is_set(get(data, "dates.national_referral"))
+    if referred and get(data, "national_review.decision") != "declined":
+        return ["the case was referred for a national review and the National Panel has not declined it: "
+                "`national_review.decision` must be declined"]
+    return []
+
+
+@rule(
+    "rapid-review-decision",
+    "A rapid review records what it decided (an LCSPR, no LCSPR, or a national review recommended); "
+    "no LCSPR needs the learning and how it is taken forward.",
+)
+def _rapid_review_decision(repo: Repository, case: Case, data: dict[str, Any]) -> list[str]:
+    outcome = get(data, "serious_incident.outcome")
+    if not is_set(outcome):
+        return ["what the rapid review decided is not recorded: set `serious_incident.outcome` to lcspr, "
+                "no-lcspr or national-review-recommended"]
+    if outcome == "no-lcspr" and not is_set(get(data, "serious_incident.learning")):
+        return ["the rapid review decided no LCSPR: record the learning and how it is taken forward in "
+                "`serious_incident.learning`"]
+    return []
+
+
+@rule(
+    "rapid-review-answered",
+    "A case that had a rapid review closes only once the National Panel's answer to it is recorded.",
+)
+def _rapid_review_answered(repo: Repository, case: Case, data: dict[str, Any]) -> list[str]:
+    if not is_set(get(data, "serious_incident.rapid_review")):
         return []
-    if get(data, "national_review.decision") != "declined":
-        return ["the National Panel has not declined the national review: `national_review.decision` must be declined"]
+    if not is_set(get(data, "serious_incident.panel_response.date")):
+        return ["the National Panel's answer to the rapid review is not recorded: set "
+                "`serious_incident.panel_response.date` (and `.summary`)"]
     return []
 
 

@@ -60,5 +60,5 @@ def refuse_skeleton(md: MarkdownFile, kind: str) -> None:
         raise RenderError(
             f"{md.display} is still the skeleton of a {kind} form: nothing in it is the agency's own, so the "
             "document would be guidance and \"Not recorded\". Write at least one of:\n"
-            + "\n".join(f"  - {g}" for g in gaps) + "\nthen render again."
+            + "\n".join(f"  - {g}" for g in gaps)
         )

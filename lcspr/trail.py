@@ -27,6 +27,8 @@ ACTION = "Lcspr-Action"
 FROM = "Lcspr-From"
 TO = "Lcspr-To"
 DECIDED_BY = "Lcspr-Decided-By"
+#: For a decision made outside the partnership (the National Panel's): the role that recorded it.
+RECORDER = "Lcspr-Recorder"
 HOLDER = "Lcspr-Holder"
 DECIDED_ON = "Lcspr-Decided-On"
 RECORDED_AT = "Lcspr-Recorded-At"
@@ -35,6 +37,8 @@ INCLUDED = "Lcspr-Included"
 SENT = "Lcspr-Sent"
 APPROVED = "Lcspr-Approved"
 CHECKED = "Lcspr-Checked"
+#: What the decision noted and did not refuse (a warning of the menu, a deadline met late).
+NOTED = "Lcspr-Noted"
 CORRECTS = "Lcspr-Corrects"
 FINDING = "Lcspr-Finding"
 AGENCY = "Lcspr-Agency"
@@ -43,10 +47,10 @@ RECEIVED = "Lcspr-Received"
 MOVED_TO = "Lcspr-Moved-To"
 
 # The same, as the reader looks them up (parse_trailers keys them in lower case).
-_CASE, _ACTION, _FROM, _TO, _DECIDED_BY, _HOLDER, _DECIDED_ON, _RECORDED_AT = (
-    k.lower() for k in (CASE, ACTION, FROM, TO, DECIDED_BY, HOLDER, DECIDED_ON, RECORDED_AT))
-_REQUESTED, _INCLUDED, _SENT, _APPROVED, _CHECKED, _CORRECTS, _FINDING, _AGENCY, _RECEIVED = (
-    k.lower() for k in (REQUESTED, INCLUDED, SENT, APPROVED, CHECKED, CORRECTS, FINDING, AGENCY, RECEIVED))
+_CASE, _ACTION, _FROM, _TO, _DECIDED_BY, _RECORDER, _HOLDER, _DECIDED_ON, _RECORDED_AT = (
+    k.lower() for k in (CASE, ACTION, FROM, TO, DECIDED_BY, RECORDER, HOLDER, DECIDED_ON, RECORDED_AT))
+_REQUESTED, _INCLUDED, _SENT, _APPROVED, _CHECKED, _NOTED, _CORRECTS, _FINDING, _AGENCY, _RECEIVED = (
+    k.lower() for k in (REQUESTED, INCLUDED, SENT, APPROVED, CHECKED, NOTED, CORRECTS, FINDING, AGENCY, RECEIVED))
 
 # The actions.
 INIT = "init"
@@ -90,6 +94,7 @@ class Decision:
     source: str = ""
     target: str = ""
     decided_by: str = ""
+    recorder: str = ""
     holder: str = ""
     decided_on: str = ""
     recorded_at: str = ""
@@ -101,6 +106,7 @@ class Decision:
     approved: list[tuple[str, str]] = field(default_factory=list)
     #: What the publication check passed, each `<path> sha256:<hex>` (lcspr.publication.gate).
     checked: list[str] = field(default_factory=list)
+    noted: list[str] = field(default_factory=list)
     corrects: str = ""
     findings: list[str] = field(default_factory=list)
     #: The agency whose referral-response form a receipt records.
@@ -109,6 +115,8 @@ class Decision:
     received: str = ""
     #: A reallocation: the new ID of the case.
     moved_to: str = ""
+    #: What the command tells the user besides the record (how a state's name was read).
+    said: list[str] = field(default_factory=list, init=False)
     # Known once the record is a commit.
     commit: str = ""
     recorded_by: str = ""
@@ -122,15 +130,16 @@ class Decision:
 
     def trailer_lines(self) -> list[tuple[str, str]]:
         single = [(CASE, self.case), (ACTION, self.action), (FROM, self.source), (TO, self.target),
-                  (DECIDED_BY, self.decided_by), (HOLDER, self.holder), (DECIDED_ON, self.decided_on),
-                  (RECORDED_AT, self.recorded_at), (CORRECTS, self.corrects), (AGENCY, self.agency),
-                  (RECEIVED, self.received), (MOVED_TO, self.moved_to)]
+                  (DECIDED_BY, self.decided_by), (RECORDER, self.recorder), (HOLDER, self.holder),
+                  (DECIDED_ON, self.decided_on), (RECORDED_AT, self.recorded_at), (CORRECTS, self.corrects),
+                  (AGENCY, self.agency), (RECEIVED, self.received), (MOVED_TO, self.moved_to)]
         lines = [(key, value) for key, value in single if value]
         lines += [(REQUESTED, v) for v in self.requested]
         lines += [(INCLUDED, v) for v in self.included]
         lines += [(SENT, v) for v in self.sent]
         lines += [(APPROVED, f"{path} {blob}") for path, blob in self.approved]
         lines += [(CHECKED, v) for v in self.checked]
+        lines += [(NOTED, v) for v in self.noted]
         lines += [(FINDING, v) for v in self.findings]
         return lines
 
@@ -158,10 +167,11 @@ class Decision:
             approved.append((path, blob) if path else (value, ""))
         return cls(
             action=first(_ACTION, ""), case=first(_CASE, ""), source=first(_FROM, ""), target=first(_TO, ""),
-            decided_by=first(_DECIDED_BY, ""), holder=first(_HOLDER, ""), decided_on=first(_DECIDED_ON, ""),
-            recorded_at=first(_RECORDED_AT, ""), subject=subject, reason=body, requested=list(get(_REQUESTED, none)),
-            included=list(get(_INCLUDED, none)), sent=list(get(_SENT, none)), approved=approved,
-            checked=list(get(_CHECKED, none)), corrects=first(_CORRECTS, ""), findings=list(get(_FINDING, none)),
+            decided_by=first(_DECIDED_BY, ""), recorder=first(_RECORDER, ""), holder=first(_HOLDER, ""),
+            decided_on=first(_DECIDED_ON, ""), recorded_at=first(_RECORDED_AT, ""), subject=subject, reason=body,
+            requested=list(get(_REQUESTED, none)), included=list(get(_INCLUDED, none)), sent=list(get(_SENT, none)),
+            approved=approved, checked=list(get(_CHECKED, none)), noted=list(get(_NOTED, none)),
+            corrects=first(_CORRECTS, ""), findings=list(get(_FINDING, none)),
             agency=first(_AGENCY, ""), received=first(_RECEIVED, ""), moved_to=first(MOVED_TO.lower(), ""),
             trailers=trailers, commit=commit, recorded_by=recorded_by, committed_at=committed_at,
         )
@@ -222,26 +232,47 @@ def target_of(transition: "Transition", held_from: str | None) -> str | None:
 
 
 def judge(workflow: "Workflow", source: str, target: str, by: str | None, held_from: str | None = None,
-          missing: Callable[["Transition"], list[str]] | None = None) -> Verdict:
+          missing: Callable[["Transition"], list[str]] | None = None, recorder: str | None = None) -> Verdict:
     """Whether `by` may move a case from `source` to `target`.
 
     `held_from` is the state a case on hold was held from (a resume may go only
     there); `missing(transition)` lists what the case, as it is after the move,
     lacks for it (None: requirements are not checked). Among the transitions
     that lead there and that `by` may decide, the first whose requirements are
-    met is taken."""
+    met is taken. A move decided outside the partnership (`recorded_by:`, the
+    National Panel's) needs `recorder`, a role that records it on the decider's
+    behalf; any other move is recorded by the role that decides, with no recorder.
+    (`by` None: roles are not checked.)"""
+    # A state's former name (`aliases:`) is that state, in a case's history too.
+    target = workflow.canonical(target)
+    held_from = workflow.canonical(held_from) if held_from else held_from
     candidates = workflow.leading_to(source, target, held_from)
     if not candidates:
+        legal = list(dict.fromkeys(str(t) for t in (target_of(t, held_from) for t in workflow.transitions_from(source)) if t))
+        listing = f"Legal next states: {workflow.listing(legal)}." if legal else f"{source} is a final state."
         if target not in workflow.states:
+            hint = did_you_mean(target, workflow.states, quoted=False)
             return Verdict(None, UNKNOWN_STATE, (
-                f"{target!r} is not a state of the workflow{did_you_mean(target, workflow.states, quoted=False)}",))
-        legal = sorted({str(t) for t in (target_of(t, held_from) for t in workflow.transitions_from(source)) if t})
-        listing = ", ".join(legal) if legal else "none: it is a final state"
-        return Verdict(None, ILLEGAL, (f"cannot move from {source} to {target}. Legal next states: {listing}.",))
+                f"{target!r} is not a state of the workflow{hint}{'' if hint else '.'} {listing}",))
+        return Verdict(None, ILLEGAL, (f"cannot move from {source} to {target}. {listing}",))
     allowed = [t for t in candidates if by is None or by in t.by]
     if not allowed:
         deciders = ", ".join(dict.fromkeys(r for t in candidates for r in t.by))
-        return Verdict(candidates[0], ROLE, (f"{by} may not decide {source} -> {target}; it is decided by {deciders}.",))
+        for_them = ", ".join(dict.fromkeys(r for t in candidates for r in t.recorded_by))
+        on_behalf = f" (recorded on its behalf by {for_them}: --by {candidates[0].by[0]})" if for_them else ""
+        return Verdict(candidates[0], ROLE, (
+            f"{by} may not decide {source} -> {target}; it is decided by {deciders}{on_behalf}.",))
+    if by is not None:
+        recorded = [t for t in allowed if ((recorder in t.recorded_by) if t.recorded_by else not recorder)]
+        if not recorded:
+            t = allowed[0]
+            if not t.recorded_by:
+                return Verdict(t, ROLE, (f"{source} -> {target} is recorded by the role that decides it ({by}), "
+                                         f"not on its behalf by {recorder}.",))
+            return Verdict(t, ROLE, (
+                f"{source} -> {target} is decided by {by} and recorded on its behalf by "
+                f"{', '.join(t.recorded_by)}; {recorder or 'no role'} may not record it.",))
+        allowed = recorded
     if missing is None:
         return Verdict(allowed[0])
     first: list[str] | None = None
@@ -253,23 +284,30 @@ def judge(workflow: "Workflow", source: str, target: str, by: str | None, held_f
     return Verdict(allowed[0], UNMET, tuple(first or ()))
 
 
+#: What a hold records besides its stamps; what a resume records (the days on hold so far).
+HOLD_FIELDS = ("on_hold.previous", "on_hold.reason")
+RESUME_FIELDS = ("on_hold.days",)
+
+
 def owned_fields(workflow: "Workflow") -> set[str]:
     """Every case.md field a decision owns: the status, and what any transition sets or stamps
-    (a hold also records where the case was held from and why)."""
+    (a hold also records where the case was held from and why, a resume the days on hold,
+    a move that meets a deadline late that it was late)."""
     owned = {"status"}
     for transition in workflow.transitions:
-        owned.update(transition.sets)
-        owned.update(transition.stamps)
-        if transition.hold:
-            owned.update(("on_hold.previous", "on_hold.reason"))
+        owned.update(transition_fields(transition, workflow))
     return owned
 
 
-def transition_fields(transition: "Transition") -> set[str]:
+def transition_fields(transition: "Transition", workflow: "Workflow | None" = None) -> set[str]:
     """The case.md fields one transition writes."""
     fields = {"status", *transition.sets, *transition.stamps}
     if transition.hold:
-        fields.update(("on_hold.previous", "on_hold.reason"))
+        fields.update(HOLD_FIELDS)
+    if transition.resume:
+        fields.update(RESUME_FIELDS)
+    if workflow is not None:
+        fields.update(str(d["late"]) for d in workflow.deadlines if d.get("late") and d["done"] in fields)
     return fields
 
 

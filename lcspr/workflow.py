@@ -28,6 +28,7 @@ class RequirementSpec(TypedDict, total=False):
     equals: Any  # any YAML value the field must hold
     file: str
     rule: str
+    warn: bool
 
 
 class _StateTitle(TypedDict):
@@ -38,6 +39,7 @@ class StateSpec(_StateTitle, total=False):
     """A state as the workflow file writes it: its title and what entering it requires."""
 
     requires: list[RequirementSpec]
+    aliases: list[str]
 
 
 class SettingLength(TypedDict, total=False):
@@ -59,6 +61,9 @@ DeadlineSpec = TypedDict("DeadlineSpec", {
     "months": "int | SettingLength",
     "done": str,
     "stops_at": list[str],
+    "extends_on_hold": bool,
+    "revised_by": str,
+    "late": str,
 }, total=False)
 
 
@@ -71,6 +76,16 @@ class Requirement:
     has_equals: bool = False
     file: str | None = None
     rule: str | None = None
+    #: Unmet, the move is not refused: the decision says so and records it (Lcspr-Noted).
+    warn: bool = False
+
+    def describe(self) -> str:
+        """The requirement in the workflow's own words (`field: a.b`, `rule: name`)."""
+        if self.rule:
+            return f"rule: {self.rule}"
+        if self.file:
+            return f"file: {self.file}"
+        return f"field: {self.field}" + (f" = {self.equals!r}" if self.has_equals else "")
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,9 @@ class Transition:
     requests: tuple[str, ...] = ()
     hold: bool = False
     resume: bool = False
+    #: For a decision made outside the partnership (the National Panel's): the roles
+    #: that record it on the decider's behalf (Lcspr-Recorded-For).
+    recorded_by: tuple[str, ...] = ()
     approves: tuple[str, ...] = ()
     keeps_approved: tuple[str, ...] = ()
     #: Documents the publication check must pass for, in exactly the form sent (lcspr.publication.gate).
@@ -101,13 +119,60 @@ class Workflow:
     deadlines: tuple[DeadlineSpec, ...] = ()
     #: The roles that may record a correction of an audit finding.
     correctors: tuple[str, ...] = ()
+    #: Each level's title, as documents print it (the level's ID when the workflow gives none).
+    level_titles: dict[str, str] = field(default_factory=dict)
 
     def title(self, state: str) -> str:
-        spec = self.states.get(state)
+        spec = self.states.get(self.canonical(state))
         return spec["title"] if spec is not None else state
 
+    def canonical(self, state: str) -> str:
+        """The state a name stands for: itself, or the state a former name (`aliases:`) now is."""
+        return self.aliases.get(state, state)
+
+    def level_title(self, level: str) -> str:
+        return self.level_titles.get(level, level)
+
+    @functools.cached_property
+    def hold_states(self) -> frozenset[str]:
+        """The states a case is on hold in: those a `hold: true` move enters."""
+        return frozenset(t.target for t in self.transitions if t.hold)
+
+    @functools.cached_property
+    def aliases(self) -> dict[str, str]:
+        """Former names of states (a state's `aliases:`), each to the state it now is."""
+        return {str(old): name for name, state in self.states.items() for old in state.get("aliases", [])}
+
+    def resolve(self, name: str, source: str, held_from: str | None = None) -> tuple[str, str]:
+        """The state a name given by a user means, from `source`, and a note saying how
+        it was read ("" when it is a state's own name). A state's former name (its
+        `aliases:`) is that state; a level's name is the state a legal move from
+        `source` enters on that route (the move that sets `level` to it). Anything else
+        is returned as given, for `trail.judge` to refuse with the legal moves."""
+        if name in self.states:
+            return name, ""
+        if name in self.aliases:
+            state = self.aliases[name]
+            return state, f"{name} is now called {state}: {self.title(state)}."
+        if name in self.levels:
+            from lcspr.trail import target_of
+
+            routes = list(dict.fromkeys(
+                str(target_of(t, held_from)) for t in self.transitions_from(source) if t.sets.get("level") == name))
+            entered = sorted({t.target for t in self.transitions if t.sets.get("level") == name})
+            if len(routes) == 1:
+                return routes[0], f"{name} is {routes[0]}: {self.title(routes[0])}."
+            if entered:
+                said = " or ".join(entered)
+                return name, f"{name} ({self.level_title(name)}) is {said} in this workflow."
+        return name, ""
+
+    def listing(self, states: list[str] | tuple[str, ...]) -> str:
+        """`a: its title; b: its title`, for messages."""
+        return "; ".join(f"{s}: {self.title(s)}" for s in states)
+
     def requirements(self, state: str) -> tuple[Requirement, ...]:
-        return self._requirement_table.get(state, ())
+        return self._requirement_table.get(self.canonical(state), ())
 
     @functools.cached_property
     def _requirement_table(self) -> dict[str, tuple[Requirement, ...]]:
@@ -115,11 +180,13 @@ class Workflow:
         return {name: tuple(_requirement(r) for r in state.get("requires", [])) for name, state in self.states.items()}
 
     def transitions_from(self, state: str) -> list[Transition]:
-        return list(self._from_table.get(state, ()))
+        return list(self._from_table.get(self.canonical(state), ()))
 
     def leading_to(self, source: str, target: str, held_from: str | None = None) -> tuple[Transition, ...]:
         """The transitions from `source` that lead to `target` (a resume leads back to
-        `held_from`), in the workflow's order; worked out once for each move."""
+        `held_from`), in the workflow's order; worked out once for each move. A state's
+        former name stands for that state."""
+        source = self.canonical(source)
         key = (source, target, held_from)
         found = self._leading.get(key)
         if found is None:
@@ -148,6 +215,7 @@ def _requirement(raw: RequirementSpec) -> Requirement:
         has_equals="equals" in raw,
         file=raw.get("file"),
         rule=raw.get("rule"),
+        warn=bool(raw.get("warn", False)),
     )
 
 
@@ -192,7 +260,9 @@ def load(path: Path | None = None, display: str | None = None, validate: bool = 
     return Workflow(
         path=path,
         initial=data["initial"],
-        levels=tuple(data.get("levels", [])),
+        levels=tuple(_level_id(level) for level in data.get("levels", [])),
+        level_titles={_level_id(level): str(level.get("title", level["id"])) if isinstance(level, dict) else level
+                      for level in data.get("levels", [])},
         states=data["states"],
         transitions=tuple(
             Transition(
@@ -206,6 +276,7 @@ def load(path: Path | None = None, display: str | None = None, validate: bool = 
                 requires=tuple(_requirement(r) for r in t.get("requires", [])),
                 hold=bool(t.get("hold", False)),
                 resume=bool(t.get("resume", False)),
+                recorded_by=tuple(t.get("recorded_by", [])),
                 approves=tuple(t.get("approves", [])),
                 keeps_approved=tuple(t.get("keeps_approved", [])),
                 checks_publication=tuple(t.get("checks_publication", [])),
@@ -215,6 +286,11 @@ def load(path: Path | None = None, display: str | None = None, validate: bool = 
         deadlines=tuple(data.get("deadlines", [])),
         correctors=tuple((data.get("corrections") or {}).get("by", [])),
     )
+
+
+def _level_id(level: Any) -> str:
+    """A level as the workflow lists it: its ID, or `{id: ..., title: ...}`."""
+    return str(level["id"]) if isinstance(level, dict) else str(level)
 
 
 def _check(data: Any, lines: dict[Path_, int], display: str) -> None:
@@ -237,10 +313,12 @@ def _check(data: Any, lines: dict[Path_, int], display: str) -> None:
             if (t["to"] == ANY_STATE) != bool(t.get("resume")):
                 problems.append(f"{display}:{_line(lines, ('transitions', i, 'to'))}: transitions[{i}]: `to: \"*\"` goes with `resume: true`, and only with it")
             level = t.get("sets", {}).get("level")
-            if level is not None and level not in data.get("levels", []):
-                problems.append(f"{display}:{_line(lines, ('transitions', i, 'sets', 'level'))}: transitions[{i}].sets.level: {level!r} is not one of the levels ({', '.join(data.get('levels', []))})")
+            known = [_level_id(v) for v in data.get("levels", [])]
+            if level is not None and level not in known:
+                problems.append(f"{display}:{_line(lines, ('transitions', i, 'sets', 'level'))}: transitions[{i}].sets.level: {level!r} is not one of the levels ({', '.join(known)})")
         problems.extend(_unknown_rules(data, lines, display))
-        levels = set(data.get("levels", []))
+        problems.extend(_name_clashes(data, lines, display))
+        levels = {_level_id(v) for v in data.get("levels", [])}
         for i, d in enumerate(data.get("deadlines", [])):
             for j, state in enumerate(d.get("stops_at", [])):
                 if state not in states:
@@ -250,6 +328,19 @@ def _check(data: Any, lines: dict[Path_, int], display: str) -> None:
                     problems.append(f"{display}:{_line(lines, ('deadlines', i, 'levels', j))}: deadlines[{i}].levels: {level!r} is not one of the workflow's levels")
     if problems:
         raise WorkflowError("the workflow is not valid:\n" + "\n".join(problems))
+
+
+def _name_clashes(data: dict[str, Any], lines: dict[Path_, int], display: str) -> list[str]:
+    """A former name (`aliases:`) must not be a state's name or another state's former name."""
+    problems, seen = [], dict.fromkeys(data["states"], "")
+    for name, state in data["states"].items():
+        for j, old in enumerate(state.get("aliases", [])):
+            if old in seen:
+                owner = seen[old] or old
+                problems.append(f"{display}:{_line(lines, ('states', name, 'aliases', j))}: states.{name}.aliases: "
+                                f"{old!r} already names {owner}; a former name means one state")
+            seen[old] = name
+    return problems
 
 
 def _unknown_rules(data: dict[str, Any], lines: dict[Path_, int], display: str) -> list[str]:

@@ -37,7 +37,8 @@ def refuse(root: Path, *args: str, code: int = 1) -> str:
 def test_an_illegal_transition_lists_the_legal_next_states(examples_root):
     assert refuse(examples_root, "advance", "LIG-2026-003", "report-drafting", "--reason", "Skip ahead.") == (
         "Error: LIG-2026-003 cannot move from referral-received to report-drafting. "
-        "Legal next states: screening, serious-incident-notified.\n"
+        "Legal next states: screening: Screening (referral-response forms requested); "
+        "serious-incident-notified: Serious incident notified to the National Panel.\n"
     )
 
 
@@ -98,7 +99,9 @@ def test_a_case_id_that_is_a_path_is_refused(examples_root):
 
 def test_an_unknown_state_is_refused_with_a_suggestion(examples_root):
     assert refuse(examples_root, "advance", "LIG-2026-003", "screeening", "--reason", "x", code=2) == (
-        "Error: 'screeening' is not a state of the workflow; did you mean screening?\n"
+        "Error: 'screeening' is not a state of the workflow; did you mean screening? "
+        "Legal next states: screening: Screening (referral-response forms requested); "
+        "serious-incident-notified: Serious incident notified to the National Panel.\n"
     )
 
 
@@ -330,7 +333,8 @@ def test_on_hold_records_the_state_left_and_resumes_only_to_it(examples_root):
         "partnership-workshop (Level 2 LCSPR (partnership workshop)); decided by lig, lig-chair, secretariat: ready"
     )
     assert refuse(examples_root, "advance", "LIG-2026-002", "report-drafting", "--reason", "x") == (
-        "Error: LIG-2026-002 cannot move from on-hold to report-drafting. Legal next states: partnership-workshop.\n"
+        "Error: LIG-2026-002 cannot move from on-hold to report-drafting. "
+        "Legal next states: partnership-workshop: Level 2 LCSPR (partnership workshop).\n"
     )
     result = run(examples_root, "advance", "LIG-2026-002", "partnership-workshop", "--reason", "Trial concluded.",
                  "--on", ON)
@@ -351,8 +355,10 @@ def test_next_lists_the_legal_states_and_what_each_lacks(examples_root, fixed_to
         "screening (Screening (referral-response forms requested)); decided by secretariat, lig-chair: 1 missing\n"
         "  - case.md is missing `agencies_involved`\n"
         "serious-incident-notified (Serious incident notified to the National Panel); decided by local-authority, "
-        "secretariat: 1 missing\n"
+        "secretariat: 3 missing\n"
         "  - case.md is missing `serious_incident.notified`\n"
+        "  - case.md is missing `serious_incident.reference`\n"
+        "  - case.md is missing `serious_incident.nature`\n"
         "  stops the deadline: Notify the National Panel of the serious incident\n"
     )
 
@@ -363,10 +369,11 @@ def test_next_as_json_has_an_empty_missing_list_when_ready(examples_root, fixed_
     assert json.loads(result.output) == [
         {"state": "report-drafting", "title": "Review report being drafted",
          "by": ["secretariat", "reviewer", "lig"], "missing": ["report.md is missing"], "starts": [], "stops": [],
-         "checks_publication": []},
+         "checks_publication": [],
+         "warnings": [], "recorded_by": []},
         {"state": "on-hold", "title": "On hold (e.g. parallel criminal proceedings)",
          "by": ["lig", "lig-chair", "secretariat"], "missing": [], "starts": [], "stops": [],
-         "checks_publication": []},
+         "checks_publication": [], "warnings": [], "recorded_by": []},
     ]
 
 

@@ -114,7 +114,9 @@ def test_on_hold_shows_delayed_with_reason_not_overdue(examples_root):
     found = due_of(examples_root, "LIG-2026-001", "2027-02-01")
     publication = found[("publication", "")]
     assert publication.state == "delayed"
-    assert publication.note == "on hold since 2026-11-20: Parallel criminal proceedings"
+    # While on hold the publication deadline moves by the days on hold so far; the original stays shown.
+    assert publication.note == "on hold since 2026-11-20: Parallel criminal proceedings; originally due 2026-12-10"
+    assert publication.original_due == "2026-12-10"
     result = run(examples_root, "due", "--on", "2027-02-01", "--format", "json")
     assert result.exit_code == 0, result.output  # delayed is not overdue
     rows = [r for r in json.loads(result.output) if r["case"] == "LIG-2026-001"]
@@ -194,7 +196,7 @@ def test_a_broken_deadline_in_a_custom_workflow_names_the_line(examples_root, fi
 def test_a_deadline_stopping_at_an_unknown_state_is_refused(examples_root):
     from lcspr.workflow import DEFAULT_WORKFLOW
 
-    text = DEFAULT_WORKFLOW.read_text().replace("stops_at: [rapid-review, no-further-action", "stops_at: [rapid-reveiw, no-further-action")
+    text = DEFAULT_WORKFLOW.read_text().replace("stops_at: [rapid-review-sent, notification", "stops_at: [rapid-reveiw, notification")
     (examples_root / "workflow.yaml").write_text(text)
     toml = examples_root / "lcspr.toml"
     toml.write_text(toml.read_text().replace('# [overrides]\n# workflow = "workflow.yaml"', '[overrides]\nworkflow = "workflow.yaml"'))

@@ -112,8 +112,8 @@ def test_history_shows_each_decision_with_who_when_and_why(imported_root):
         "case": CASE, "action": "advance", "decided_on": "2026-11-25", "from": "referral-received",
         "to": "screening", "decided_by": "secretariat", "recorded_by": "Test Secretariat",
         "recorded_at": screened_at, "reason": "Referral accepted; responses requested.", "commit": screened,
-        "holder": "", "requested": ["police", "acute-trust"], "included": [], "sent": [], "approved": [],
-        "corrects": "", "findings": [], "agency": "", "received": "", "moved_to": "",
+        "holder": "", "recorder": "", "requested": ["police", "acute-trust"], "included": [], "sent": [],
+        "approved": [], "noted": [], "corrects": "", "findings": [], "agency": "", "received": "", "moved_to": "",
     }
 
 
@@ -261,7 +261,8 @@ def test_no_decision_builds_on_a_hand_edit_until_it_is_corrected(imported_root):
     message = git(imported_root, "log", "-1", "--format=%B")
     assert f"Lcspr-Corrects: {sha}\n" in message and f"Lcspr-Finding: {CASE} hand-edit\n" in message
     result = run(imported_root, "advance", CASE, "serious-incident-notified", "--reason", "Notified.",
-                 "--set", "serious_incident.notified=2026-11-19", "--on", ON)
+                 "--set", "serious_incident.notified=2026-11-19", "--set", "serious_incident.reference=SIN-0412",
+                 "--set", "serious_incident.nature=serious-harm", "--on", ON)
     assert result.exit_code == 0, result.output
     code, lines = audit(imported_root)
     assert code == 0

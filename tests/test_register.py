@@ -35,20 +35,24 @@ def figures_of(root: Path, *args: str) -> dict[str, dict]:
 
 # Worked out by hand from the case files (dates in the comments).
 HAND = {
-    # Notified 2025-01-14 (LIG-2025-011), 2025-02-11 (LIG-2025-015), 2026-05-18 (LIG-2026-001).
-    "notifications": (3, ["LIG-2025-011", "LIG-2025-015", "LIG-2026-001"]),
+    # Notified 2025-01-14 (LIG-2025-011), 2025-02-11 (LIG-2025-015), 2025-03-03 (LIG-2025-004), 2025-06-09
+    # (LIG-2025-007, later found not to meet the criteria: still a notification made), 2026-05-18 (LIG-2026-001).
+    "notifications": (5, ["LIG-2025-004", "LIG-2025-007", "LIG-2025-011", "LIG-2025-015", "LIG-2026-001"]),
     "notifications.death": (1, ["LIG-2025-015"]),
-    "notifications.serious-harm": (1, ["LIG-2025-011"]),
+    "notifications.serious-harm": (3, ["LIG-2025-004", "LIG-2025-007", "LIG-2025-011"]),
     "notifications.not-recorded": (1, ["LIG-2026-001"]),
     # Aware Thu 2025-01-09 -> Tue 01-14: 3 working days; Mon 2025-02-03 -> Tue 02-11: 6 (late);
-    # Tue 2026-05-12 -> Mon 05-18: 4.
-    "notifications.on-time": (66.7, ["LIG-2025-011", "LIG-2026-001"]),
-    "rapid-reviews": (3, ["LIG-2025-011", "LIG-2025-015", "LIG-2026-001"]),
-    # 2025-01-09 -> 01-29: 14 working days; 2025-02-03 -> 02-25: 16 (late); 2026-05-12 -> 06-01: 13
-    # (the spring bank holiday, 2026-05-25, does not count).
-    "rapid-reviews.on-time": (66.7, ["LIG-2025-011", "LIG-2026-001"]),
+    # Wed 2025-02-26 -> Mon 03-03: 3; Thu 2025-06-05 -> Mon 06-09: 2; Tue 2026-05-12 -> Mon 05-18: 4.
+    "notifications.on-time": (80.0, ["LIG-2025-004", "LIG-2025-007", "LIG-2025-011", "LIG-2026-001"]),
+    # LIG-2025-007 had no rapid review (the criteria were not met).
+    "rapid-reviews": (4, ["LIG-2025-004", "LIG-2025-011", "LIG-2025-015", "LIG-2026-001"]),
+    # 2025-01-09 -> 01-29: 14 working days; 2025-02-03 -> 02-25: 16 (late); 2025-02-26 -> 03-18: 14;
+    # 2026-05-12 -> 06-01: 13 (the spring bank holiday, 2026-05-25, does not count).
+    "rapid-reviews.on-time": (75.0, ["LIG-2025-004", "LIG-2025-011", "LIG-2026-001"]),
     "rapid-review-outcomes.level-2": (1, ["LIG-2025-015"]),
     "rapid-review-outcomes.level-3": (2, ["LIG-2025-011", "LIG-2026-001"]),
+    # LIG-2025-004: no LCSPR; the LIG chose a Safeguarding Leads meeting.
+    "rapid-review-outcomes.safeguarding-leads": (1, ["LIG-2025-004"]),
     # LIG decisions 2025-03-18, 2025-03-11, 2026-06-10, 2026-09-08.
     "lcsprs-commissioned": (4, ["LIG-2025-011", "LIG-2025-015", "LIG-2026-001", "LIG-2026-002"]),
     "lcsprs-commissioned.level-2": (2, ["LIG-2025-015", "LIG-2026-002"]),
@@ -61,8 +65,9 @@ HAND = {
     # 2025-03-11 -> 2025-08-05: 147 days; 2025-03-18 -> 2025-11-20: 247 days; median 197.
     "time-to-publication.median": (197, ["LIG-2025-011", "LIG-2025-015"]),
     "time-to-publication.longest": (247, ["LIG-2025-011"]),
-    # Due 2025-09-11 (met) and 2025-09-18 (not met).
-    "time-to-publication.on-time": (50.0, ["LIG-2025-015"]),
+    # Due 2025-09-11 (met); LIG-2025-011 was due 2025-09-18, moved by its hold to the revised timescale
+    # agreed with the National Panel, 2025-11-28, and not published on 2025-11-20 (met).
+    "time-to-publication.on-time": (100.0, ["LIG-2025-011", "LIG-2025-015"]),
     # Approved 2025-10-21 (R1, R2) and 2025-07-15 (R1-R3).
     "recommendations-made": (5, ["LIG-2025-011", "LIG-2025-015"]),
     # R1.1 completed 2026-03-27 and 2025-12-15.
@@ -83,8 +88,9 @@ def test_every_figure_matches_the_hand_computed_value(every_example):
     found = figures_of(every_example, *PERIOD)
     assert {key: (f["value"], f["cases"]) for key, f in found.items()} == HAND
     assert all(f["value"] for f in found.values()), "every figure is non-zero on the examples"
-    assert found["notifications.on-time"]["detail"] == "2 of 3"
-    assert found["notifications.on-time"]["of"] == ["LIG-2025-011", "LIG-2025-015", "LIG-2026-001"]
+    assert found["notifications.on-time"]["detail"] == "4 of 5"
+    assert found["notifications.on-time"]["of"] == ["LIG-2025-004", "LIG-2025-007", "LIG-2025-011", "LIG-2025-015",
+                                                    "LIG-2026-001"]
     assert found["notifications.on-time"]["target"] == "5 working days"
     assert found["rapid-reviews.on-time"]["target"] == "15 working days"
     assert found["time-to-publication.median"]["target"] == "6 months"
@@ -93,8 +99,8 @@ def test_every_figure_matches_the_hand_computed_value(every_example):
 
 def test_a_year_of_figures_counts_only_what_happened_in_it(every_example):
     found = figures_of(every_example, "--from", "2025-01-01", "--to", "2025-12-31", "--on", TODAY)
-    assert found["notifications"]["cases"] == ["LIG-2025-011", "LIG-2025-015"]
-    assert found["notifications.on-time"]["value"] == 50.0
+    assert found["notifications"]["cases"] == ["LIG-2025-004", "LIG-2025-007", "LIG-2025-011", "LIG-2025-015"]
+    assert found["notifications.on-time"]["value"] == 75.0  # LIG-2025-015 was notified late
     assert found["lcsprs-in-progress"]["value"] == 0  # both 2025 reviews finished by 31 December
     assert found["actions-overdue"]["value"] == 0  # the first falls due on 2026-01-31
     assert found["actions-completed"]["cases"] == ["LIG-2025-015"]
@@ -129,8 +135,8 @@ def test_figures_as_markdown_with_the_cases_each_counts(every_example):
     lines = result.stdout.splitlines()
     assert lines[0] == f"## Child safeguarding practice reviews, 1 January 2025 to 26 November 2026"
     assert "| Figure | Value | Target | Cases |" in lines
-    assert ("| Notifications made within 5 working days of becoming aware | 66.7% (2 of 3) | 5 working days | "
-            "LIG-2025-011, LIG-2026-001 |") in lines
+    assert ("| Notifications made within 5 working days of becoming aware | 80% (4 of 5) | 5 working days | "
+            "LIG-2025-004, LIG-2025-007, LIG-2025-011, LIG-2026-001 |") in lines
     assert ("| Median time from the decision to hold an LCSPR to its publication (or not) | 197 days (about 6.5 "
             "months) | 6 months | LIG-2025-011, LIG-2025-015 |") in lines
     plain = run(every_example, "figures", *PERIOD).stdout
@@ -144,9 +150,9 @@ def test_figures_as_csv(every_example):
     result = run(every_example, "figures", *PERIOD, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows[0] == {"key": "notifications", "title": "Serious incident notifications to the National Panel",
-                       "value": "3", "unit": "notifications", "detail": "", "target": "",
-                       "cases": "LIG-2025-011 LIG-2025-015 LIG-2026-001"}
-    assert {r["key"]: r["value"] for r in rows}["rapid-reviews.on-time"] == "66.7"
+                       "value": "5", "unit": "notifications", "detail": "", "target": "",
+                       "cases": "LIG-2025-004 LIG-2025-007 LIG-2025-011 LIG-2025-015 LIG-2026-001"}
+    assert {r["key"]: r["value"] for r in rows}["rapid-reviews.on-time"] == "75.0"
 
 
 @pytest.mark.parametrize("args, message", [
@@ -215,7 +221,8 @@ def test_register_rows_hold_each_step_against_its_target(every_example):
     assert (held["actions_open"], held["actions_overdue"], held["actions_not_achieved"]) == (1, 0, 1)
     assert rows["LIG-2026-003"]["route"] == "serious incident" and rows["LIG-2026-003"]["notified"] is None
     assert rows["LIG-2026-003"]["notification_met"] is None  # due 2026-11-30: may still be met
-    assert rows["LIG-2025-004"]["route"] == "referral" and rows["LIG-2025-004"]["stage"] == "Closed"
+    assert rows["LIG-2025-004"]["route"] == "serious incident" and rows["LIG-2025-004"]["stage"] == "Closed"
+    assert rows["LIG-2026-002"]["route"] == "referral"
 
 
 def test_register_as_table_and_csv(every_example):
@@ -348,7 +355,7 @@ def test_register_and_figures_report_a_case_with_invalid_files_and_do_not_count_
     printed = json.loads(result.stdout)
     assert printed["not_counted"] == ["LIG-2025-015"]
     found = {f["key"]: f for f in printed["figures"]}
-    assert found["notifications"]["cases"] == ["LIG-2025-011", "LIG-2026-001"]
+    assert found["notifications"]["cases"] == ["LIG-2025-004", "LIG-2025-007", "LIG-2025-011", "LIG-2026-001"]
     assert "1 case(s) were not counted: LIG-2025-015" in result.stderr
     markdown = run(every_example, "figures", *PERIOD).stdout
     assert "Not counted, because their files are invalid: LIG-2025-015." in markdown
@@ -401,11 +408,12 @@ def test_closing_with_open_actions_needs_the_lig_to_record_why(every_example, fi
 
 def test_themes_come_from_lcspr_toml(every_example):
     case_md = every_example / "cases" / "LIG-2025-004" / "case.md"
-    case_md.write_text(case_md.read_text(encoding="utf-8").replace("themes: [sudi]", "themes: [sudy]"),
-                       encoding="utf-8")
+    text = case_md.read_text(encoding="utf-8")
+    line = text[:text.index("themes: [sudi]")].count("\n") + 1
+    case_md.write_text(text.replace("themes: [sudi]", "themes: [sudy]"), encoding="utf-8")
     result = run(every_example, "validate", "LIG-2025-004")
     assert result.exit_code == 1
-    assert "case.md:23: themes[0]: 'sudy' is not a known theme (known: neglect, domestic-abuse" in result.output
+    assert f"case.md:{line}: themes[0]: 'sudy' is not a known theme (known: neglect, domestic-abuse" in result.output
     assert "did you mean 'sudi'?" in result.output
     toml = every_example / "lcspr.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace("[themes]\n", '[themes]\nsudy = "A theme of our own"\n'),

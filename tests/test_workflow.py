@@ -53,7 +53,8 @@ def test_the_default_workflow_validates_and_encodes_the_menu():
     flow = workflow.load()
     assert flow.initial == "referral-received"
     assert flow.levels == ("safeguarding-leads", "level-1", "level-2", "level-3", "level-4", "no-further-action")
-    for state in ("screening", "serious-incident-notified", "rapid-review", "safeguarding-leads",
+    for state in ("screening", "serious-incident-notified", "rapid-review-under-way", "rapid-review-sent",
+                  "notification-criteria-not-met", "national-review-declined", "national-review-commissioned", "safeguarding-leads",
                   "single-agency-review", "partnership-workshop", "local-learning-review", "national-review",
                   "no-further-action", "report-drafting", "board-approval", "approved", "pre-publication",
                   "published", "not-published", "action-plan-monitoring", "on-hold", "closed"):
@@ -69,34 +70,35 @@ def test_every_transition_names_who_decides_it():
 
 
 def test_unknown_state_in_a_transition_is_refused_with_its_line(records_root):
-    text = DEFAULT_TEXT.replace("    to: rapid-review\n", "    to: rapid-reveiw\n")
+    text = DEFAULT_TEXT.replace("    to: rapid-review-sent\n", "    to: rapid-reveiw\n")
     use_workflow(records_root, text)
     result = run(records_root, "validate")
     assert result.exit_code == 1
     assert result.output == (
         "Error: the workflow is not valid:\n"
-        f"workflow.yaml:{line_of(text, 'to: rapid-reveiw')}: transitions[2].to: 'rapid-reveiw' is not a state\n"
+        f"workflow.yaml:{line_of(text, 'to: rapid-reveiw')}: transitions[4].to: 'rapid-reveiw' is not a state\n"
     )
 
 
 def test_unknown_source_state_is_refused_with_its_line(records_root):
-    text = DEFAULT_TEXT.replace("  - from: [referral-received]\n", "  - from: [refferal-received]\n")
+    text = DEFAULT_TEXT.replace("  - from: [referral-received, notification-criteria-not-met]\n",
+                                "  - from: [refferal-received, notification-criteria-not-met]\n")
     use_workflow(records_root, text)
     result = run(records_root, "validate")
     assert result.exit_code == 1
-    assert (f"workflow.yaml:{line_of(text, 'from: [refferal-received]')}: transitions[0].from: "
+    assert (f"workflow.yaml:{line_of(text, 'from: [refferal-received')}: transitions[0].from: "
             "'refferal-received' is not a state\n") in result.output
 
 
 def test_a_bad_key_is_refused_with_its_line_and_a_suggestion(records_root):
-    text = DEFAULT_TEXT.replace("    stamps: [dates.responses_requested]\n", "    stmps: [dates.responses_requested]\n")
+    text = DEFAULT_TEXT.replace("    stamps: [dates.responses_requested]\n", "    stmps: [dates.responses_requested]\n", 1)
     use_workflow(records_root, text)
     result = run(records_root, "validate")
     assert result.exit_code == 1
     assert result.output == (
         "Error: the workflow is not valid:\n"
         f"workflow.yaml:{line_of(text, 'stmps:')}: transitions[0].stmps: `stmps` is not a field here "
-        "(fields: from, to, by, sets, stamps, sends, requests, requires, hold, approves, keeps_approved, checks_publication, resume); did you mean 'stamps'?\n"
+        "(fields: from, to, by, sets, stamps, sends, requests, requires, hold, approves, keeps_approved, checks_publication, resume, recorded_by); did you mean 'stamps'?\n"
     )
 
 
@@ -160,7 +162,8 @@ def test_a_custom_workflow_replaces_the_default(records_root):
     # The default's states are not states any more.
     result = run(records_root, "advance", "LIG-2026-010", "screening", "--reason", "Ask the agencies.")
     assert result.exit_code == 2
-    assert result.output == "Error: 'screening' is not a state of the workflow\n"
+    assert result.output == ("Error: 'screening' is not a state of the workflow. "
+                             "Legal next states: triage: Triage by the partnership.\n")
 
     result = run(records_root, "advance", "LIG-2026-010", "triage", "--reason", "Triage it.",
                  "--set", "agencies_involved=[police]", "--on", "2026-11-25")
