@@ -25,6 +25,7 @@ from lcspr.repository import Repository
 NATURES = (("death", "died"), ("serious-harm", "was seriously harmed"))
 #: The deadline whose levels are the LCSPR routes, and the steps the figures time.
 PUBLICATION, NOTIFICATION, RAPID_REVIEW = "publication", "notification", "rapid-review"
+PRE_PUBLICATION = "pre-publication"
 
 
 def default_period(config: Config, today: date | None = None) -> tuple[date, date]:
@@ -102,6 +103,7 @@ def compute(repo: Repository, start: date, end: date, today: date | None = None,
     figures += _rapid_reviews(repo, counted, period)
     figures += _lcsprs(repo, counted, period)
     figures += _publication_times(repo, counted, period)
+    figures += _pre_publication(repo, counted, period)
     figures += _recommendations(repo, counted, period)
     figures += _themes(repo, active)
     figures.append(_count("learning-shared", "Learning shared (briefings, events, training)", "occasions", [
@@ -248,6 +250,16 @@ def _publication_times(repo: Repository, reads: list[Read], period: _Period) -> 
         _share("time-to-publication.on-time", f"LCSPRs published (or not) within {target or 'the target'} of the "
                "decision", [case_id for _, case_id, met in timed if met], ids, target),
     ]
+
+
+def _pre_publication(repo: Repository, reads: list[Read], period: _Period) -> list[Figure]:
+    """The final reports sent to the National Panel and the DfE in the period, and how many
+    went in time; one sent late is recorded with its decision (`pre_publication.late`)."""
+    sent = [r for r in reads if period.holds(text_at(r.data, "pre_publication.sent"))]
+    target = _target(repo, PRE_PUBLICATION)
+    timing = f"{target} publication" if target else "before publication"
+    return [_share("pre-publication.on-time", f"Final reports sent to the National Panel and the DfE in time "
+                   f"({timing})", _on_time(repo, sent, PRE_PUBLICATION), [r.id for r in sent], target)]
 
 
 def _months(days: float | None) -> str:

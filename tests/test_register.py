@@ -68,6 +68,9 @@ HAND = {
     # Due 2025-09-11 (met); LIG-2025-011 was due 2025-09-18, moved by its hold to the revised timescale
     # agreed with the National Panel, 2025-11-28, and not published on 2025-11-20 (met).
     "time-to-publication.on-time": (100.0, ["LIG-2025-011", "LIG-2025-015"]),
+    # Sent 2025-07-22 (due 2025-07-25, 7 working days before 2025-08-05) and 2025-11-06 (due 2025-11-11,
+    # 7 working days before 2025-11-20).
+    "pre-publication.on-time": (100.0, ["LIG-2025-011", "LIG-2025-015"]),
     # Approved 2025-10-21 (R1, R2) and 2025-07-15 (R1-R3).
     "recommendations-made": (5, ["LIG-2025-011", "LIG-2025-015"]),
     # R1.1 completed 2026-03-27 and 2025-12-15.
