@@ -124,10 +124,21 @@ def parse(text: str, path: Path, display: str | None = None) -> MarkdownFile:
     check_size(len(text.encode("utf-8", "surrogatepass")), display)
     start, end, body_start = _split(text, display)
     first_line = text.count("\n", 0, start) + 1
+    lines: dict[Path_, int] = {(): first_line}
+    if _FastLoader is not None:
+        # One pass over libyaml's events: a valid file's data and lines, as the tree below
+        # would give them. Anything out of the ordinary is read again below, which
+        # explains it or accepts it.
+        try:
+            found = _from_events(yaml.parse(text[start:end], Loader=_FastLoader), lines, first_line)
+        except (_Unusual, yaml.YAMLError):
+            found = None
+        if isinstance(found, dict):
+            return MarkdownFile(path, display, text, found, text[body_start:], lines, start, first_line)
     node = _compose(text[start:end], display, first_line)
+    data: dict[str, Any] = {}
     if node is None:
-        data: dict[str, Any] = {}
-        lines: dict[Path_, int] = {(): first_line}
+        lines = {(): first_line}
     else:
         if node.tag != _MAP:
             raise FileFormatError(
@@ -530,6 +541,8 @@ def _umask() -> int:
 _PLAIN_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _PLAIN_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
 _PLAIN_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+# The first characters each can start with ("" is the empty value, a null).
+_BOOL_INITIALS, _INT_INITIALS, _NULL_INITIALS = frozenset("tTfF"), frozenset("-+0123456789"), frozenset(("~", "n", "N", ""))
 
 
 class _Unusual(Exception):
@@ -555,65 +568,76 @@ def frontmatter_data(text: str, display: str) -> dict[str, Any]:
         return parse(text, Path(display), display).data
 
 
-def _from_events(events: Any) -> Any:
+def _from_events(events: Any, lines: dict[Path_, int] | None = None, first: int = 1) -> Any:
     """Plain data from parser events: mappings with plain keys, lists, and scalars
-    resolved by the strict rules (true/false, null, decimal integers, else text)."""
-    stack: list[tuple[Any, list[Any]]] = []  # (container, [pending key]) per open collection
+    resolved by the strict rules (true/false, null, decimal integers, else text).
+    Given `lines`, record in it the line of every key and item, as `parse` does
+    (`first`: the line the YAML starts on)."""
+    # Per open collection: (container, [pending key, its line], its path).
+    stack: list[tuple[Any, list[Any], Path_]] = []
     root: Any = None
     nodes = 0
 
-    def add(value: Any) -> None:
+    def add(value: Any, line: int) -> Path_:
+        """Put `value` (whose first event is on `line`) in the open collection; its path."""
         nonlocal root
         if not stack:
             root = value
-            return
-        container, key = stack[-1]
+            return ()
+        container, key, path = stack[-1]
         if isinstance(container, list):
+            where: Path_ = (*path, len(container))
             container.append(value)
         elif key:
-            name = key.pop()
+            name, key_line = key
+            key.clear()
             if name in container:
                 raise _Unusual  # a duplicate key: parse says where
             container[name] = value
+            where, line = (*path, name), key_line
         else:
-            if not isinstance(value, str) or isinstance(value, bool):
-                raise _Unusual
-            key.append(value)
+            raise _Unusual  # a key that is not text: parse says where
+        if lines is not None:
+            lines[where] = line
+        return where
 
     for event in events:
         kind = type(event)
-        if kind in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent):
-            continue
-        if kind is yaml.AliasEvent or getattr(event, "anchor", None) is not None or getattr(event, "tag", None) not in (None, "!"):
-            raise _Unusual
-        nodes += 1
-        if nodes > MAX_YAML_NODES:
-            raise _Unusual
         if kind is yaml.ScalarEvent:
+            if event.anchor is not None or event.tag not in (None, "!"):
+                raise _Unusual
+            nodes += 1
+            if nodes > MAX_YAML_NODES:
+                raise _Unusual
             value = event.value
-            if stack and isinstance(stack[-1][0], dict) and not stack[-1][1]:
-                add(value)  # a key, quoted or not: always text
+            if stack and not stack[-1][1] and isinstance(stack[-1][0], dict):
+                stack[-1][1].extend((value, event.start_mark.line + first))  # a key, quoted or not: always text
                 continue
-            if event.style in (None, "") and event.implicit[0]:
-                if _PLAIN_NULL.match(value):
-                    add(None)
-                elif _PLAIN_BOOL.match(value):
-                    add(value.lower() == "true")
-                elif _PLAIN_INT.match(value):
+            if event.implicit[0] and not event.style:
+                # The strict rules, each tried only on a value that can start as it does.
+                initial = value[:1]
+                if initial in _NULL_INITIALS and _PLAIN_NULL.match(value):
+                    value = None
+                elif initial in _BOOL_INITIALS and _PLAIN_BOOL.match(value):
+                    value = value.lower() == "true"
+                elif initial in _INT_INITIALS and _PLAIN_INT.match(value):
                     if len(value.lstrip("+-")) > MAX_INTEGER_DIGITS:
                         raise _Unusual
-                    add(int(value))
-                else:
-                    add(value)
-            else:
-                add(value)
+                    value = int(value)
+            add(value, event.start_mark.line + first)
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            if len(stack) >= MAX_YAML_DEPTH:
+            if event.anchor is not None or event.tag not in (None, "!"):
                 raise _Unusual
-            stack.append(({} if kind is yaml.MappingStartEvent else [], []))
+            nodes += 1
+            if nodes > MAX_YAML_NODES or len(stack) >= MAX_YAML_DEPTH:
+                raise _Unusual
+            if stack and not stack[-1][1] and isinstance(stack[-1][0], dict):
+                raise _Unusual  # a list or mapping as a key
+            container: Any = {} if kind is yaml.MappingStartEvent else []
+            path = add(container, event.start_mark.line + first)
+            stack.append((container, [], path))
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            container, _ = stack.pop()
-            add(container)
-        else:
-            raise _Unusual
+            stack.pop()
+        elif kind not in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent):
+            raise _Unusual  # an alias
     return root

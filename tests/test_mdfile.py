@@ -449,7 +449,29 @@ AGREEING = [
     "---\n? [a, b]\n: c\n---\n",
     "---\na: [b\n---\n",
     "---\n" + "[" * 60 + "]" * 60 + "\n---\n",
+    "---\n---\nbody\n",
+    "---\nx\n---\n",
+    "---\na:\n  - b: 1\n    c:\n      - [d, {e: f}]\n  -\n  - g\nh: {i: [1, 2], j: k}\n---\n",
+    "---\na: 1\n--- \nb: 2\n---\n",
+    "---\nouter:\n  inner: 1\n  inner: 2\n---\n",
+    "---\na: !!str 12\nb: !!int 3\n---\n",
 ]
+
+
+@pytest.mark.parametrize("text", AGREEING)
+def test_parse_reads_in_one_pass_what_the_node_tree_gives(text, monkeypatch):
+    """`parse` reads a valid file from libyaml's events in one pass, and anything out of
+    the ordinary from the node tree: data, lines and errors are the tree's either way."""
+    def read() -> tuple[str, object]:
+        try:
+            md = mdfile.parse(text, Path("x.md"), "x.md")
+        except FileFormatError as exc:
+            return ("error", str(exc))
+        return ("data", (md.data, md.lines, md.body, md.fm_offset, md.fm_first_line))
+
+    one_pass = read()
+    monkeypatch.setattr(mdfile, "_from_events", lambda *args: (_ for _ in ()).throw(mdfile._Unusual()))
+    assert read() == one_pass
 
 
 @pytest.mark.parametrize("text", AGREEING)
