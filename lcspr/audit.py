@@ -219,7 +219,8 @@ class _Auditor:
         self.files_of: dict[str, dict[str, str]] = {}  # case -> its files, as of `previous`
         self._cases_dir = repo.config.cases_dir
         self._folders: dict[str, Path] = {}
-        self._others: dict[int, set[str]] = {}  # per transition: the owned fields it does not write
+        # Per transition: the owned fields it does not write, by top-level field.
+        self._others: dict[int, dict[str, tuple[str, ...]]] = {}
         self.future = (now + CLOCK_SKEW).strftime("%Y-%m-%dT%H:%M:%SZ")  # a Recorded-At after this is
         self._kinds: dict[tuple[str, str, str | None], set[str]] = {}
         self._nowhere = Path(CASE_FILE)
@@ -615,7 +616,8 @@ class _Auditor:
         assert transition is not None
         others = self._others.get(id(transition))
         if others is None:
-            others = self._others[id(transition)] = self.owned - trail.transition_fields(transition, self.workflow)
+            others = self._others[id(transition)] = trail.by_top(
+                self.owned - trail.transition_fields(transition, self.workflow))
         extra = trail.changed_fields(before, after, others)
         if extra:
             add("hand-edit", _edited(extra, before, after) + f"; the move {source} -> {target} does not set it")

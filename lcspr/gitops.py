@@ -65,28 +65,58 @@ def git(root: Path, *args: str, input: str | None = None, check: bool = True) ->
     return done
 
 
-def records(root: Path, args: list[str], separator: str, chunk: int = 1 << 16) -> Iterator[str]:
+def records(root: Path, args: list[str], separator: str, chunk: int = 1 << 18, ahead: int = 16) -> Iterator[str]:
     """The output of `git args...`, record by record (split on `separator`, the text
-    before the first one dropped), read as Git writes it: checking overlaps Git's
-    own work and memory holds one chunk, not the whole history. A repository
-    with no commit yet has no records; any other failure is a GitError."""
+    before the first one dropped), read as Git writes it. A thread reads Git's output
+    as fast as Git writes it, up to `ahead` chunks before the caller, so Git works on
+    the next commits while the caller checks the last ones (on a second core, when
+    there is one), and memory holds at most those chunks, not the whole history. A
+    repository with no commit yet has no records; any other failure is a GitError."""
+    import codecs
+    import queue
+    import threading
+
     process = subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                env=git_env())
     assert process.stdout is not None and process.stderr is not None
-    reader = io.TextIOWrapper(process.stdout, encoding="utf-8", errors="replace", newline="")
+    stdout, stderr = process.stdout, process.stderr
+    chunks: queue.Queue[bytes] = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def offer(data: bytes) -> None:
+        while not stop.is_set():
+            try:
+                chunks.put(data, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def read_ahead() -> None:
+        try:
+            data = b"-"
+            while data and not stop.is_set():
+                data = os.read(stdout.fileno(), chunk)
+                offer(data)
+        except (OSError, ValueError):  # the pipe closed under it: the end, as far as it goes
+            offer(b"")
+
+    reader = threading.Thread(target=read_ahead, name="git-output", daemon=True)
+    reader.start()
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     pending, first = "", True
     try:
         while True:
-            data = reader.read(chunk)
-            if not data:
-                break
-            pending += data
+            data = chunks.get()
+            text = decoder.decode(data, final=not data)
+            pending += text
             parts = pending.split(separator)
             pending = parts.pop()
             if first and parts:
                 parts, first = parts[1:], False
             yield from parts
-        said = process.stderr.read().decode("utf-8", "replace")
+            if not data:
+                break
+        said = stderr.read().decode("utf-8", "replace")
         if process.wait() != 0:
             if git(root, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode:
                 return  # no commit yet: no history
@@ -94,11 +124,13 @@ def records(root: Path, args: list[str], separator: str, chunk: int = 1 << 16) -
         if pending and not first:
             yield pending
     finally:
+        stop.set()
         if process.poll() is None:
             process.kill()
             process.wait()
-        reader.close()
-        process.stderr.close()
+        reader.join()
+        stdout.close()
+        stderr.close()
 
 
 def toplevel(path: Path) -> Path | None:

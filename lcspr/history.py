@@ -58,7 +58,10 @@ def walk(root: Path, changes: bool = False, signatures: bool = False, paths: lis
     before children, in one `git log` (only those touching `paths`, or whose message
     matches `grep`, when given). With `reasons` False, only a correction's record
     keeps its reason (the audit reads no other)."""
-    fields = ["%H", "%P", "%cn", "%cI"] + (["%G?"] if signatures else []) + ["%(trailers:only,unfold)", "%B"]
+    # Without reasons only the subject is read (a correction's message is asked for on
+    # its own): most of a long history's output is the messages' text.
+    fields = ["%H", "%P", "%cn", "%cI"] + (["%G?"] if signatures else []) + ["%(trailers:only,unfold)",
+                                                                              "%B" if reasons else "%s"]
     fmt = "%x1e" + "%x1f".join(fields) + "%x1d"
     args = ["log", "--reverse", "--topo-order", f"--format={fmt}"]
     if changes:
@@ -74,10 +77,13 @@ def walk(root: Path, changes: bool = False, signatures: bool = False, paths: lis
         sha, parents, name, when = parts[:4]
         signature = parts[4] if signatures else ""
         trailers = trail.parse_trailers(parts[-2])
-        if reasons or trailers.get(_ACTION) == [trail.CORRECTION]:
+        if reasons:
             subject, body = trail.split_body(parts[-1], bool(trailers))
+        elif trailers.get(_ACTION) == [trail.CORRECTION]:
+            message = gitops.git(root, "log", "-1", "--format=%B", sha).stdout
+            subject, body = trail.split_body(message, True)
         else:
-            subject, body = parts[-1].lstrip("\n").partition("\n")[0].strip(), ""
+            subject, body = parts[-1].strip(), ""
         decision = Decision.read(subject, body, trailers, commit=sha, recorded_by=name, committed_at=when)
         commit = Commit(sha, parents.split(), decision, signature)
         if changes:

@@ -186,8 +186,14 @@ def parse_trailers(text: str) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for line in text.splitlines():
         key, sep, value = line.partition(":")
-        if sep and key.strip():
-            result.setdefault(key.strip().lower(), []).append(value.strip())
+        if sep:
+            key = key.strip().lower()
+            if key:
+                found = result.get(key)
+                if found is None:
+                    result[key] = [value.strip()]
+                else:
+                    found.append(value.strip())
     return result
 
 
@@ -320,16 +326,29 @@ def field_value(data: Any, dotted: str) -> Any:
     return value
 
 
-def changed_fields(before: dict[str, Any], after: dict[str, Any], names: Iterable[str]) -> list[str]:
+def by_top(names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Dotted field names grouped by their top-level field, for `changed_fields`."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(name.partition(".")[0], []).append(name)
+    return {top: tuple(group) for top, group in groups.items()}
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any],
+                   names: Iterable[str] | dict[str, tuple[str, ...]]) -> list[str]:
     """Which of the dotted `names` differ between two case.md data."""
+    if isinstance(names, dict):  # grouped by `by_top`: only the top-level fields that changed are looked into
+        found = [name for top in before.keys() | after.keys() if before.get(top) != after.get(top)
+                 for name in names.get(top, ()) if "." not in name or field_value(before, name) != field_value(after, name)]
+        return sorted(found)
     # Most top-level values are unchanged between two versions: compare each of those once.
     differs: dict[str, bool] = {}
     found = []
     for name in names:
-        top = name.partition(".")[0]
+        top, dot, _ = name.partition(".")
         changed = differs.get(top)
         if changed is None:
             changed = differs[top] = before.get(top) != after.get(top)
-        if changed and field_value(before, name) != field_value(after, name):
+        if changed and (not dot or field_value(before, name) != field_value(after, name)):
             found.append(name)
     return sorted(found)

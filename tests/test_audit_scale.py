@@ -82,3 +82,55 @@ def test_kept_blob_data_round_trips_and_a_damaged_row_is_read_again(tmp_path):
         store.db.commit()
         assert store.get("data abc") is None
         assert store.get_many(["data abc"]) == {}
+
+
+def test_git_output_read_ahead_is_whole_across_chunks_and_stops_cleanly(tmp_path):
+    """The thread reading Git's output ahead of the caller: records split across chunks
+    (a character of several bytes among them) arrive whole, and a caller that stops
+    early leaves no thread or process behind."""
+    import threading
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    for n in range(40):
+        (root / "f.txt").write_text(f"{n}\n", encoding="utf-8")
+        git(root, "add", "f.txt")
+        git(root, "commit", "-q", "-m", f"Étape {n} — {'ü' * 50}")
+    expected = git(root, "log", "--format=%x1e%s").split("\x1e")[1:]
+    found = list(gitops.records(root, ["log", "--format=%x1e%s"], "\x1e", chunk=7, ahead=2))
+    assert found == expected and len(found) == 40
+    before = threading.active_count()
+    partial = gitops.records(root, ["log", "--format=%x1e%s"], "\x1e", chunk=5, ahead=1)
+    assert next(partial).startswith("Étape 39")
+    partial.close()
+    assert threading.active_count() == before
+
+
+def test_an_audit_that_reads_no_reasons_still_reads_each_corrections_reason(imported_root):  # noqa: F811
+    set_status(imported_root, "screening")
+    commit_by_hand(imported_root, "Status by hand\n", f"cases/{CASE}")
+    bad = git(imported_root, "rev-parse", "HEAD").strip()
+    result = run(imported_root, "correct", bad, "--reason", "Examined: the status was restored.\n\nBy the LIG.",
+                 "--on", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    result = run(imported_root, "audit", "--full")
+    assert result.exit_code == 0, result.output
+    assert "Examined: the status was restored. By the LIG." in result.output
+
+
+def test_changed_fields_grouped_by_top_field_agrees_with_the_plain_way():
+    """The audit groups the fields a move must not change by their top-level field;
+    every pair of example case files gives the same answer either way."""
+    from conftest import EXAMPLES
+
+    from lcspr import mdfile, trail
+
+    datas = [mdfile.read(p).data for p in sorted(EXAMPLES.glob("*/case.md"))]
+    names = {f"{top}.{key}" for d in datas for top, v in d.items() if isinstance(v, dict) for key in v}
+    names |= {top for d in datas for top in d} | {"dates.nowhere", "nowhere"}
+    grouped = trail.by_top(names)
+    pairs = [(a, b) for a in datas for b in datas]
+    assert any(trail.changed_fields(a, b, names) for a, b in pairs)
+    for a, b in pairs:
+        assert trail.changed_fields(a, b, grouped) == trail.changed_fields(a, b, names)
