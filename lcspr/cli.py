@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -19,6 +18,8 @@ from lcspr import __version__
 from lcspr.errors import EXIT_CODES, LcsprError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
     from lcspr.repository import Repository
 
 
@@ -133,6 +134,16 @@ else:
     _TextParam = click.ParamType
 
 
+class PathParam(click.Path):
+    """click.Path giving a pathlib.Path, imported only when a command is run: `lcspr
+    --help` and completion start without pathlib."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from pathlib import Path
+
+        return Path(os.fsdecode(super().convert(value, param, ctx)))
+
+
 class IsoDate(_TextParam):
     """A day written YYYY-MM-DD (kept as that text); anything else is a usage error, or
     asked again at a prompt."""
@@ -219,7 +230,7 @@ class _ListsStates(click.Command):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--repo",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathParam(file_okay=False),
     help="The records repository (default: the one holding the current folder).",
 )
 @click.option("--source-checkout", is_flag=True,
@@ -237,7 +248,7 @@ def cli(ctx: click.Context, repo: Path | None, source_checkout: bool) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=PathParam())
 @click.option("--partnership", help="The partnership's name, shown on every document (asked for at a terminal).")
 @click.option("--prefix", default="LIG", show_default=True, help="The case ID prefix (LIG-2026-001).")
 def init(path: Path, partnership: str | None, prefix: str) -> None:
@@ -659,7 +670,7 @@ def sync(ctx: click.Context) -> None:
 
 
 @cli.command("import")
-@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("folders", nargs=-1, required=True, type=PathParam(exists=True, file_okay=False))
 @click.option("--reason", required=True, help="Where the cases come from (goes into the record).")
 @click.pass_context
 def import_cases(ctx: click.Context, folders: tuple[Path, ...], reason: str) -> None:
@@ -760,7 +771,7 @@ ACTIONS_TABLE = ("case", "id", "owner", "due", "status", "overdue", "change")
 @format_option("table", "json", "csv", "xlsx")
 @click.option("--actions", "show_actions", is_flag=True, help="table and csv: the actions, one row each, "
               "instead of the cases.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=PathParam(dir_okay=False),
               help="With --format xlsx: the workbook to write (e.g. register.xlsx).")
 @click.option("--on", "on", type=DATE, help="Count as if today were this day (default: today).")
 @click.pass_context
@@ -830,7 +841,7 @@ def figures(ctx: click.Context, start: str | None, end: str | None, fmt: str, ex
 
 
 @cli.command()
-@click.argument("out", metavar="OUT", type=click.Path(path_type=Path))
+@click.argument("out", metavar="OUT", type=PathParam())
 @click.option("--from", "start", type=DATE, help="The figures' first day (with --to; default: the "
               "last complete reporting year, lcspr.toml reporting_year).")
 @click.option("--to", "end", type=DATE, help="The figures' last day.")
@@ -859,7 +870,7 @@ def site(ctx: click.Context, out: Path, start: str | None, end: str | None, on: 
 @click.argument("case_id", metavar="ID", shell_complete=CASE_ID)
 @click.argument("kind", type=click.Choice(["referral", "response", "report"]))
 @click.option("--agency", shell_complete=AGENCY, help="With response: only this agency's form (default: every agency's).")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
+@click.option("-o", "--output", type=PathParam(),
               help="A folder, or a .docx file name for one document (default: cases/ID/documents/).")
 @click.option("--pdf", is_flag=True, help="Also convert to PDF with LibreOffice (soffice).")
 @click.option("--blank", is_flag=True,
@@ -887,7 +898,7 @@ def render(ctx: click.Context, case_id: str, kind: str, agency: str | None, outp
 
 @cli.command()
 @click.argument("case_id", metavar="ID", shell_complete=CASE_ID)
-@click.argument("form", metavar="FILE.docx", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("form", metavar="FILE.docx", type=PathParam(dir_okay=False))
 @click.option("--agency", required=True, shell_complete=AGENCY,
               help="The agency that returned the form, from lcspr.toml [agencies].")
 @click.option("--on", "on", type=DATE, help="The day the form was received (default: today).")
@@ -937,7 +948,7 @@ def _check_case(ctx: click.Context, case_id: str, documents: tuple[Path, ...], f
 
 @cli.command("check-publication")
 @click.argument("case_id", metavar="[ID]", required=False, shell_complete=CASE_ID)
-@click.option("--document", "documents", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--document", "documents", multiple=True, type=PathParam(exists=True, dir_okay=False),
               help="Also check this Word or PDF file (repeatable).")
 @click.option("--history", is_flag=True, help="Check every version of every case file in the Git history instead.")
 @click.option("--accept", "key", metavar="KEY", help="Record that the finding KEY was judged safe to publish.")
@@ -1056,7 +1067,7 @@ def hooks() -> None:
 
 
 @hooks.command("install")
-@click.option("--server", "server", type=click.Path(file_okay=False, path_type=Path), metavar="BARE_REPO",
+@click.option("--server", "server", type=PathParam(file_okay=False), metavar="BARE_REPO",
               help="Install the pre-receive gate into this bare repository instead (the shared remote).")
 @click.option("--force", is_flag=True, help="Replace a hook of the same name that lcspr did not write.")
 @click.pass_context
@@ -1088,6 +1099,8 @@ def hooks_run(ctx: click.Context, hook: str) -> None:
 
     if hook == git_hooks.PRE_RECEIVE:
         from lcspr import gate
+
+        from pathlib import Path
 
         bare = Path(os.environ.get("GIT_DIR") or ".")
         verdict = gate.check_push(bare, gate.parse_updates(sys.stdin.read()))

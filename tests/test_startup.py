@@ -44,6 +44,23 @@ def test_help_and_list_do_not_import_heavy_modules(examples_root):
     assert result["loaded"] == []
 
 
+def test_help_starts_with_nothing_beyond_click():
+    """`lcspr --help` imports click, lcspr's CLI and its errors, and nothing else of
+    note: no pathlib (a path option becomes a pathlib.Path only when a command runs),
+    no YAML, no Git."""
+    code = ("import sys, lcspr.cli; sys.argv = ['lcspr', '--help']\n"
+            "try:\n    lcspr.cli.main()\nexcept SystemExit:\n    pass\n"
+            "print([m for m in ('pathlib', 'yaml', 'git', 'lcspr.config', 'lcspr.repository') if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_a_path_option_is_a_pathlib_path_when_the_command_runs(tmp_path):
+    result = run(None, "init", str(tmp_path / "records"), "--partnership", "Isle of Example SCP")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "records" / "lcspr.toml").is_file()
+
+
 def test_the_probe_would_see_a_heavy_import(examples_root):
     """The check above is only worth something if it can fail."""
     done = subprocess.run(
