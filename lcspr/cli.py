@@ -12,13 +12,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from click.shell_completion import CompletionItem
 
 from lcspr import __version__
 from lcspr.errors import EXIT_CODES, LcsprError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
+
+    from click.shell_completion import CompletionItem
 
     from lcspr.repository import Repository
 
@@ -130,18 +131,31 @@ TABLE = format_option("table", "json", "csv")
 
 if TYPE_CHECKING:  # pragma: no cover
     _TextParam = click.ParamType[str]  # generic in recent click only
+    _AnyParam = click.ParamType[Any]
 else:
-    _TextParam = click.ParamType
+    _TextParam = _AnyParam = click.ParamType
 
 
-class PathParam(click.Path):
-    """click.Path giving a pathlib.Path, imported only when a command is run: `lcspr
-    --help` and completion start without pathlib."""
+class PathParam(_AnyParam):
+    """click.Path giving a pathlib.Path, both made only when a command runs: `lcspr
+    --help` and completion start without pathlib, and without the message catalogue
+    lookups click.Path makes for its name."""
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+        file_okay, dir_okay = options.get("file_okay", True), options.get("dir_okay", True)
+        self.name = "file" if not dir_okay else "directory" if not file_okay else "path"
+
+    def _path(self) -> click.Path:
+        return click.Path(**self.options)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from pathlib import Path
 
-        return Path(os.fsdecode(super().convert(value, param, ctx)))
+        return Path(os.fsdecode(self._path().convert(value, param, ctx)))
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+        return self._path().shell_complete(ctx, param, incomplete)
 
 
 class IsoDate(_TextParam):
@@ -198,6 +212,8 @@ def _completion(kind: str) -> Callable[[click.Context, click.Parameter, str], li
                 values = repo.config.roles
         except Exception:
             return []
+        from click.shell_completion import CompletionItem
+
         return [CompletionItem(value, help=text or None) for value, text in values.items() if value.startswith(incomplete)]
 
     return complete
@@ -243,6 +259,14 @@ def cli(ctx: click.Context, repo: Path | None, source_checkout: bool) -> None:
     from lcspr import gitops
 
     ctx.ensure_object(dict)
+    if ctx.obj.get("sigterm"):  # the command itself (`main`), not lcspr called from Python
+        import signal
+
+        def stop(signum: int, frame: object) -> None:
+            # `kill` (SIGTERM) as Ctrl-C: a write in progress is put back, as on any failure.
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)  # set here, not at start-up: --help needs none
     ctx.obj["repo"] = repo
     gitops.WRITE_IN_SOURCE = source_checkout
 
@@ -1143,11 +1167,4 @@ def command_table() -> str:
 
 
 def main() -> None:
-    import signal
-
-    def stop(signum: int, frame: object) -> None:
-        # `kill` (SIGTERM) as Ctrl-C: a write in progress is put back, as on any failure.
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    cli(obj={})
+    cli(obj={"sigterm": True})

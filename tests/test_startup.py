@@ -55,10 +55,18 @@ def test_help_starts_with_nothing_beyond_click():
     assert done.stdout.splitlines()[-1] == "[]"
 
 
-def test_a_path_option_is_a_pathlib_path_when_the_command_runs(tmp_path):
-    result = run(None, "init", str(tmp_path / "records"), "--partnership", "Isle of Example SCP")
+def test_a_path_option_is_a_pathlib_path_when_the_command_runs(tmp_path, examples_root):
+    result = run(None, "init", str(tmp_path / "new"), "--partnership", "Isle of Example SCP")
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "records" / "lcspr.toml").is_file()
+    assert (tmp_path / "new" / "lcspr.toml").is_file()
+    # click.Path's own checks and words, as before.
+    result = run(examples_root, "import", str(tmp_path / "nowhere"), "--reason", "x")
+    assert result.exit_code == 2
+    assert f"Invalid value for 'FOLDERS...': Directory '{tmp_path / 'nowhere'}' does not exist." in result.output
+    result = run(examples_root, "check-publication", "LIG-2026-001", "--document", str(tmp_path))
+    assert result.exit_code == 2
+    assert f"File '{tmp_path}' is a directory." in result.output
+    assert "-o, --output FILE" in run(None, "register", "--help").output
 
 
 def test_the_probe_would_see_a_heavy_import(examples_root):
