@@ -353,7 +353,12 @@ def test_kill_9_during_advance_never_puts_lcspr_files_in_the_record(examples_roo
         process.wait()
         (Path(gitops.git_dir(examples_root)) / "index.lock").unlink(missing_ok=True)
         if git(examples_root, "status", "--porcelain", "--", f"cases/{case}/case.md"):
-            git(examples_root, "checkout", "--", f"cases/{case}")
+            # Killed between writing (or staging) the case's files and the commit: what was
+            # written is not the record. Put the tracked files and the index back as HEAD has
+            # them (a `git checkout --` would restore the staged version) and keep only
+            # lcspr's temporary files, which the next decision must leave out of the record.
+            git(examples_root, "reset", "-q", "--hard", "HEAD")
+            git(examples_root, "clean", "-q", "-f", "-e", "*.tmp", "--", f"cases/{case}")
     # Whatever the kills left, the next decision records only the case's own files.
     (examples_root / "cases" / case / ".case.md.a1b2c3d4.tmp").write_text("killed\n", encoding="utf-8")
     if not git(examples_root, "log", "-1", "--format=%s").endswith("-> screening\n"):
