@@ -232,16 +232,19 @@ def due_date(config: Config, spec: DeadlineSpec, data: dict[str, Any],
     return moved, (due.isoformat() if moved != due else ""), field
 
 
-def days_held(data: dict[str, Any], today: date) -> int:
+def days_held(data: dict[str, Any], today: date, held: bool | None = None) -> int:
     """Calendar days on hold so far: those recorded at resumptions (`on_hold.days`), and,
-    while a hold has begun since the last resumption, the days of that hold up to today."""
+    while the case is on hold, the days of this hold up to today. `held` says whether it
+    is (a resume decision knows); None: on hold when a hold began after the last resumption."""
     hold = data.get("on_hold")
     if not isinstance(hold, dict):
         return 0
     days = hold.get("days")
     total = days if isinstance(days, int) and not isinstance(days, bool) else 0
     since, resumed = hold.get("since"), hold.get("resumed")
-    if rules.is_set(since) and (not rules.is_set(resumed) or str(resumed) < str(since)):
+    if held is None:
+        held = not rules.is_set(resumed) or str(resumed) < str(since)
+    if held and rules.is_set(since):
         try:
             total += max((today - parse_iso_date(str(since), "on_hold.since")).days, 0)
         except InvalidDate:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from lcspr import gitops, mdfile, records, rules, trail
 from lcspr.calendar import parse_iso_date
-from lcspr.errors import InvalidDate, TransitionRefused, UsageError, ValidationFailed
+from lcspr.errors import TransitionRefused, UsageError, ValidationFailed
 from lcspr.intake import response_skeleton
 from lcspr.records import Case
 from lcspr.repository import Repository
@@ -137,7 +137,9 @@ def _updates(case: Case, transition: Transition, target: str, on: str, reason: s
         updates["on_hold.previous"] = case.status
         updates["on_hold.reason"] = reason
     if transition.resume:
-        updates["on_hold.days"] = days_on_hold(case.data, on)
+        from lcspr.deadlines import days_held
+
+        updates["on_hold.days"] = days_held(case.data, parse_iso_date(on, "--on"), held=True)
     return updates
 
 
@@ -156,18 +158,6 @@ def _check_assignments(repo: Repository, case: Case, assignments: dict[str, Any]
                 break
     if problems:
         raise UsageError("\n".join(dict.fromkeys(problems)))
-
-
-def days_on_hold(data: dict[str, Any], on: str) -> int:
-    """The calendar days a case has spent on hold, in every hold, if it resumes on `on`:
-    the days recorded at earlier resumptions (`on_hold.days`) and this hold's."""
-    before = rules.get(data, "on_hold.days")
-    total = before if isinstance(before, int) and not isinstance(before, bool) else 0
-    since = rules.get(data, "on_hold.since")
-    try:
-        return total + max((parse_iso_date(on, "--on") - parse_iso_date(str(since), "on_hold.since")).days, 0)
-    except InvalidDate:  # no readable start of the hold: `lcspr validate` names it
-        return total
 
 
 def _apply(data: dict[str, Any], updates: dict[str, Any]) -> dict[str, Any]:

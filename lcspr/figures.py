@@ -18,7 +18,7 @@ from lcspr import actions as action_plans
 from lcspr import deadlines, rules
 from lcspr.config import REPORTING_YEARS, Config
 from lcspr.errors import NoCasesInPeriod, UsageError
-from lcspr.register import Read, day_of, hold_spans, hold_states, list_at, read_cases, text_at
+from lcspr.register import Read, day_of, hold_spans, list_at, read_cases, text_at
 from lcspr.repository import Repository
 
 #: The natures of a serious incident notification (case.md serious_incident.nature).
@@ -191,7 +191,7 @@ def _lcsprs(repo: Repository, reads: list[Read], period: _Period) -> list[Figure
     for level in levels:
         out.append(_count(f"lcsprs-commissioned.{level}", f"LCSPRs commissioned: {level}", "reviews",
                           [r.id for r in commissioned if r.data.get("level") == level]))
-    held_now = hold_states(repo)
+    held_now = repo.workflow.hold_states
     recorded = hold_spans(repo, held_now)
 
     def spans_of(r: Read) -> list[tuple[date, date]]:

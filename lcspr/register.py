@@ -137,11 +137,6 @@ def read_cases(repo: Repository) -> list[Read]:
     return found
 
 
-def hold_states(repo: Repository) -> set[str]:
-    """The states a case is on hold in: those the workflow's hold moves lead to."""
-    return set(repo.workflow.hold_states)
-
-
 def build(repo: Repository, today: date | None = None, reads: list[Read] | None = None) -> dict[str, Any]:
     """The register: {"cases": [row, ...], "actions": [row, ...], "problems": ["file:line: message", ...]},
     rows keyed as CASE_COLUMNS and ACTION_COLUMNS, values as JSON has them (text,
@@ -149,7 +144,7 @@ def build(repo: Repository, today: date | None = None, reads: list[Read] | None 
     cases as `read_cases` read them, when the caller has them already."""
     today = today or date.today()
     cases, action_rows, problems = [], [], []
-    held = hold_states(repo)
+    held = repo.workflow.hold_states
     spans = hold_spans(repo, held)
     for read in read_cases(repo) if reads is None else reads:
         problems.extend(read.problems)
@@ -162,7 +157,7 @@ def build(repo: Repository, today: date | None = None, reads: list[Read] | None 
     return {"cases": cases, "actions": action_rows, "problems": problems}
 
 
-def hold_spans(repo: Repository, held: set[str]) -> dict[str, list[tuple[date, date | None]]]:
+def hold_spans(repo: Repository, held: frozenset[str]) -> dict[str, list[tuple[date, date | None]]]:
     """Each case's holds as the decision trail records them, (put on hold, resumed or None
     while it lasts), from one `git log` of the moves into and out of a hold state. A case
     that entered the record on hold, or was held before it did, has none here: its row
@@ -212,7 +207,7 @@ def day_of(value: Any) -> date | None:
         return None
 
 
-def case_row(repo: Repository, read: Read, today: date, held: set[str]) -> dict[str, Any]:
+def case_row(repo: Repository, read: Read, today: date, held: frozenset[str]) -> dict[str, Any]:
     """One case's row of the register (every column present, None where nothing is recorded)."""
     row: dict[str, Any] = {key: None for key, _ in CASE_COLUMNS}
     row["id"] = read.id
