@@ -128,13 +128,13 @@ def _state_dir(root: Path) -> Path | None:
 
 def settings_key(label: str, text: str) -> str:
     """What a check of one settings file depends on: lcspr's version, its schemas, the text."""
-    digest = hashlib.sha256(f"lcspr {__version__}\0{_schemas_digest()}\0{label}\0".encode())
+    digest = hashlib.sha256(f"lcspr {__version__}\0{schemas_digest()}\0{label}\0".encode())
     digest.update(text.encode("utf-8"))
     return digest.hexdigest()
 
 
 @functools.cache
-def _schemas_digest() -> str:
+def schemas_digest() -> str:
     """The schemas' content, read once a run (lcspr.toml and the workflow both need it)."""
     digest = hashlib.sha256()
     for path in sorted(resource_dir("schemas").glob("*.schema.json")):

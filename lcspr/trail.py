@@ -184,17 +184,19 @@ class Decision:
 def parse_trailers(text: str) -> dict[str, list[str]]:
     """Trailers as Git prints them with `%(trailers:only,unfold)`, by lower-case key."""
     result: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            key = key.strip().lower()
-            if key:
-                found = result.get(key)
-                if found is None:
-                    result[key] = [value.strip()]
-                else:
-                    found.append(value.strip())
+    for key, value in _TRAILER_LINE.findall(text):
+        key = key.strip().lower()
+        if key:
+            found = result.get(key)
+            if found is None:
+                result[key] = [value.strip()]
+            else:
+                found.append(value.strip())
     return result
+
+
+#: `key: value` on one line (a line with no colon is not a trailer).
+_TRAILER_LINE = re.compile(r"^([^:\n]*):(.*)$", re.MULTILINE)
 
 
 def split_body(message: str, has_trailers: bool) -> tuple[str, str]:
@@ -338,8 +340,8 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any],
                    names: Iterable[str] | dict[str, tuple[str, ...]]) -> list[str]:
     """Which of the dotted `names` differ between two case.md data."""
     if isinstance(names, dict):  # grouped by `by_top`: only the top-level fields that changed are looked into
-        found = [name for top in before.keys() | after.keys() if before.get(top) != after.get(top)
-                 for name in names.get(top, ()) if "." not in name or field_value(before, name) != field_value(after, name)]
+        found = [name for top, group in names.items() if before.get(top) != after.get(top)
+                 for name in group if "." not in name or field_value(before, name) != field_value(after, name)]
         return sorted(found)
     # Most top-level values are unchanged between two versions: compare each of those once.
     differs: dict[str, bool] = {}

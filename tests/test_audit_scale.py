@@ -84,11 +84,11 @@ def test_kept_blob_data_round_trips_and_a_damaged_row_is_read_again(tmp_path):
         assert store.get_many(["data abc"]) == {}
 
 
-def test_git_output_read_ahead_is_whole_across_chunks_and_stops_cleanly(tmp_path):
-    """The thread reading Git's output ahead of the caller: records split across chunks
-    (a character of several bytes among them) arrive whole, and a caller that stops
-    early leaves no thread or process behind."""
-    import threading
+def test_git_output_is_read_whole_across_chunks_and_a_caller_that_stops_leaves_no_git(tmp_path, monkeypatch):
+    """Git's output read in chunks: records split across chunks (a character of several
+    bytes among them) arrive whole, Git is asked not to flush per record, and a caller
+    that stops early leaves no Git process behind."""
+    import subprocess
 
     root = tmp_path / "repo"
     root.mkdir()
@@ -98,13 +98,42 @@ def test_git_output_read_ahead_is_whole_across_chunks_and_stops_cleanly(tmp_path
         git(root, "add", "f.txt")
         git(root, "commit", "-q", "-m", f"Étape {n} — {'ü' * 50}")
     expected = git(root, "log", "--format=%x1e%s").split("\x1e")[1:]
-    found = list(gitops.records(root, ["log", "--format=%x1e%s"], "\x1e", chunk=7, ahead=2))
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    found = list(gitops.records(root, ["log", "--format=%x1e%s"], "\x1e", chunk=7))
     assert found == expected and len(found) == 40
-    before = threading.active_count()
-    partial = gitops.records(root, ["log", "--format=%x1e%s"], "\x1e", chunk=5, ahead=1)
+    assert "--format=%x1e%s" in started[-1].args
+    assert started[-1].returncode == 0
+    partial = gitops.records(root, ["log", "--format=%x1e%s"], "\x1e", chunk=5)
     assert next(partial).startswith("Étape 39")
     partial.close()
-    assert threading.active_count() == before
+    assert started[-1].returncode is not None  # killed and waited for, not left running
+
+
+def test_git_is_asked_not_to_flush_per_record(tmp_path, monkeypatch):
+    """GIT_FLUSH=0: a long log is written in full buffers, not one write per commit."""
+    import subprocess
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    git(root, "commit", "-q", "--allow-empty", "-m", "one")
+    seen: list[dict] = []
+    real_popen = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        seen.append(kwargs.get("env") or {})
+        return real_popen(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    assert list(gitops.records(root, ["log", "--format=%x1e%s"], "\x1e")) == ["one\n"]
+    assert seen[-1].get("GIT_FLUSH") == "0"
 
 
 def test_an_audit_that_reads_no_reasons_still_reads_each_corrections_reason(imported_root):  # noqa: F811
@@ -134,3 +163,41 @@ def test_changed_fields_grouped_by_top_field_agrees_with_the_plain_way():
     assert any(trail.changed_fields(a, b, names) for a, b in pairs)
     for a, b in pairs:
         assert trail.changed_fields(a, b, grouped) == trail.changed_fields(a, b, names)
+
+
+def test_a_file_check_is_kept_by_content_and_settings_between_audits(tmp_path):
+    """What checking a case file found is kept in the store under the file's blob and
+    the identity of lcspr.toml and the schemas: read back by the next audit, and not
+    when lcspr.toml has changed, nor for other content."""
+    from types import SimpleNamespace
+
+    git(tmp_path, "init", "-q")
+    (tmp_path / "lcspr.toml").write_text('partnership = "A"\n', encoding="utf-8")
+    repo = SimpleNamespace(root=tmp_path)
+    blob_key = ("LIG-2026-001", "report", "blob " + "a" * 40)
+    text_key = ("LIG-2026-001", "report", "---\nstatus: x\n---\nWords.\n")
+    with audit_state.BlobData(tmp_path) as store:
+        checks = audit_module._KeptChecks(repo, store)
+        assert blob_key not in checks
+        checks[blob_key] = ["report.md: line 3: `summary` is missing"]
+        checks[text_key] = []
+    with audit_state.BlobData(tmp_path) as store:
+        checks = audit_module._KeptChecks(repo, store)
+        assert blob_key in checks and checks[blob_key] == ["report.md: line 3: `summary` is missing"]
+        assert text_key in checks and checks[text_key] == []
+        assert ("LIG-2026-002", "report", "blob " + "a" * 40) not in checks  # another case's own-ID check differs
+        assert ("LIG-2026-001", "report", "blob " + "b" * 40) not in checks
+    (tmp_path / "lcspr.toml").write_text('partnership = "B"\n', encoding="utf-8")
+    with audit_state.BlobData(tmp_path) as store:
+        assert blob_key not in audit_module._KeptChecks(repo, store)
+
+
+def test_recent_keeps_about_its_size_and_forgets_the_oldest():
+    recent = audit_module._Recent(4)
+    for n in range(10):
+        recent.put(n, [n])
+    assert 9 in recent and recent[9] == [9] and recent.get(8) == [8]
+    assert 0 not in recent and recent.get(0) is None
+    assert len(recent.new) + len(recent.old) <= 4
+    recent[9] = []
+    assert recent[9] == []
