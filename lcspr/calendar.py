@@ -177,9 +177,15 @@ def _bank_holidays(subdiv: str, year: int) -> frozenset[date]:
 _MEMO_NAME = "bank-holidays.json"
 
 
-def _memo_path() -> Path:
+def _memo_path(release: str) -> Path:
+    """The memo of one holidays release: each installation (a virtual environment, a
+    system-wide lcspr) keeps its own, so two of them used in turn do not replace each
+    other's and import the package every time."""
+    import hashlib
+
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "lcspr" / _MEMO_NAME
+    name = _MEMO_NAME.replace(".json", f"-{hashlib.sha1(release.encode()).hexdigest()[:16]}.json")
+    return Path(base) / "lcspr" / name
 
 
 def _release() -> str:
@@ -207,7 +213,7 @@ def _memo() -> dict[str, Any]:
     if not release:
         return {}
     try:
-        kept = json.loads(_memo_path().read_text(encoding="utf-8"))
+        kept = json.loads(_memo_path(release).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         kept = None
     if not isinstance(kept, dict) or kept.get("release") != release:
@@ -221,7 +227,7 @@ def _save_memo(memo: dict[str, Any]) -> None:
         return
     import tempfile
 
-    path = _memo_path()
+    path = _memo_path(memo["release"])
     tmp = ""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

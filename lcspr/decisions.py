@@ -319,7 +319,7 @@ def changed_since_approval(repo: Repository, case: Case, trail_of: CaseTrail | N
     without it, the approvals are read from the case's decisions' trailers alone."""
     from lcspr.audit import approved_files
 
-    if trail_of is None and not _maybe_approved(repo, case):
+    if trail_of is None and not rules.approval_may_exist(repo.workflow, case.data):
         return {}  # no approving move has written its fields: no approval to read from Git
     trail_of = trail_of or recorded_approvals(repo, case.id)
     notes: dict[str, list[str]] = {}
@@ -331,13 +331,6 @@ def changed_since_approval(repo: Repository, case: Case, trail_of: CaseTrail | N
                 verb = "changed" if name in now and name in pinned else ("was added" if name in now else "was removed")
                 notes.setdefault(kind, []).append(f"{name} {verb} since approval on {trail_of.approved_on.get(kind, '?')}")
     return notes
-
-
-def _maybe_approved(repo: Repository, case: Case) -> bool:
-    """Whether case.md holds a field that an approving transition writes (so `show`
-    reads the history only for a case that may have been approved)."""
-    fields = {f for t in repo.workflow.transitions if t.approves for f in (*t.sets, *t.stamps)}
-    return not fields or any(rules.is_set(rules.get(case.data, f)) for f in fields)
 
 
 def recorded_approvals(repo: Repository, case_id: str) -> CaseTrail:

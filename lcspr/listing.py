@@ -58,10 +58,15 @@ def _describe(due: list[Any]) -> str:
 
 def show(repo: Repository, case_id: str) -> dict[str, Any]:
     """Everything the case files say, as one mapping (frontmatter per file, bodies left out)."""
-    from lcspr.decisions import changed_since_approval
+    from lcspr import rules
     from lcspr.deadlines import open_deadlines
 
     case = records.read_case(repo.config, case_id)
+    changed: list[str] = []
+    if rules.approval_may_exist(repo.workflow, case.data):  # else no approval to look up in Git
+        from lcspr.decisions import changed_since_approval
+
+        changed = [note for notes in changed_since_approval(repo, case).values() for note in notes]
     return {
         "id": case_id,
         "path": records.relative(repo.config, case.folder),
@@ -70,5 +75,5 @@ def show(repo: Repository, case_id: str) -> dict[str, Any]:
         "responses": {agency: md.data for agency, md in case.responses().items()},
         "report": case.files["report"].data if "report" in case.files else None,
         "deadlines": [d.as_dict() for d in open_deadlines(repo.config, repo.workflow, case)],
-        "changed_since_approval": [note for notes in changed_since_approval(repo, case).values() for note in notes],
+        "changed_since_approval": changed,
     }

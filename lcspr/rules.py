@@ -9,11 +9,14 @@ Workflow files name them with `rule: <name>`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcspr.records import Case
 from lcspr.trail import field_value
 from lcspr.repository import Repository
+
+if TYPE_CHECKING:
+    from lcspr.workflow import Workflow
 
 Rule = Callable[[Repository, Case, dict[str, Any]], list[str]]
 RULES: dict[str, Rule] = {}
@@ -39,6 +42,13 @@ def get(data: dict[str, Any], dotted: str) -> Any:
 
 def is_set(value: Any) -> bool:
     return value is not None and value != "" and value != [] and value != {}
+
+
+def approval_may_exist(workflow: "Workflow", data: dict[str, Any]) -> bool:
+    """Whether case.md holds a field that an approving transition writes, so `show`
+    reads the history (and loads what reads it) only for a case that may have been approved."""
+    fields = {f for t in workflow.transitions if t.approves for f in (*t.sets, *t.stamps)}
+    return not fields or any(is_set(get(data, f)) for f in fields)
 
 
 @rule("notification-before-rapid-review", "A rapid review needs a serious incident notification first.")

@@ -441,9 +441,15 @@ def test_bank_holidays_are_remembered_for_the_installed_release(tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     first = _probe(env)
     assert first == {"days": expected, "imported": True}
-    memo = tmp_path / "cache" / "lcspr" / "bank-holidays.json"
-    assert memo.is_file()
+    memos = list((tmp_path / "cache" / "lcspr").glob("bank-holidays-*.json"))
+    assert len(memos) == 1
+    memo = memos[0]
     assert _probe(env) == {"days": expected, "imported": False}
+    # Another installation (another release, another place) keeps its own memo beside it.
+    other = memo.with_name("bank-holidays-0123456789abcdef.json")
+    other.write_text('{"release": "elsewhere", "GB-SCT 2027": []}', encoding="utf-8")
+    assert _probe(env) == {"days": expected, "imported": False}
+    assert other.read_text(encoding="utf-8") == '{"release": "elsewhere", "GB-SCT 2027": []}'
     # A memo of another release (or a damaged one) is not believed.
     text = memo.read_text(encoding="utf-8")
     memo.write_text(text.replace('"release": "', '"release": "another '), encoding="utf-8")
