@@ -180,8 +180,18 @@ def check_size(size: int, display: str) -> None:
 def load_yaml(text: str, display: str) -> tuple[Any, dict[Path_, int]]:
     """Parse a whole YAML file (a workflow, say) strictly, with the line of every key."""
     check_size(len(text.encode("utf-8", "surrogatepass")), display)
+    if _FastLoader is not None:
+        # One pass over libyaml's events, as `parse` reads a frontmatter; anything out of
+        # the ordinary is read again through the node tree, which explains it.
+        lines: dict[Path_, int] = {(): 1}
+        try:
+            found = _from_events(yaml.parse(text, Loader=_FastLoader), lines, 1)
+        except (_Unusual, yaml.YAMLError):
+            found = None
+        if found is not None:
+            return found, lines
     node = _compose(text, display, 1, what="the YAML")
-    lines: dict[Path_, int] = {(): 1}
+    lines = {(): 1}
     return (None if node is None else _construct(node, (), lines, display, 1)), lines
 
 
@@ -576,7 +586,7 @@ def _from_events(events: Any, lines: dict[Path_, int] | None = None, first: int 
     # Per open collection: (container, [pending key, its line], its path).
     stack: list[tuple[Any, list[Any], Path_]] = []
     root: Any = None
-    nodes = 0
+    nodes = documents = 0
 
     def add(value: Any, line: int) -> Path_:
         """Put `value` (whose first event is on `line`) in the open collection; its path."""
@@ -638,6 +648,10 @@ def _from_events(events: Any, lines: dict[Path_, int] | None = None, first: int 
             stack.append((container, [], path))
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             stack.pop()
-        elif kind not in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent):
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _Unusual  # a second document: one file holds one
+        elif kind not in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent):
             raise _Unusual  # an alias
     return root

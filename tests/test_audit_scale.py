@@ -201,3 +201,19 @@ def test_recent_keeps_about_its_size_and_forgets_the_oldest():
     assert len(recent.new) + len(recent.old) <= 4
     recent[9] = []
     assert recent[9] == []
+
+
+def test_an_audit_leaves_the_cycle_collector_as_it_found_it(imported_root):  # noqa: F811
+    """The walk runs Python's cycle collector less often; afterwards (and after a
+    failing audit too) its thresholds are back and nothing stays frozen."""
+    import gc
+
+    thresholds = gc.get_threshold()
+    result = run(imported_root, "audit", "--full")
+    assert result.exit_code == 0, result.output
+    assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0
+    set_status(imported_root, "screening")
+    commit_by_hand(imported_root, "Status by hand\n", f"cases/{CASE}")
+    result = run(imported_root, "audit", "--full")
+    assert result.exit_code == 1 and "hand-edit" in result.output
+    assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0

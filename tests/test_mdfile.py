@@ -495,3 +495,38 @@ def test_the_one_pass_reader_agrees_on_every_example_file():
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert mdfile.frontmatter_data(text, str(path)) == mdfile.parse(text, path, str(path)).data, path
+
+
+WHOLE_FILES = [text.strip("-\n").replace("\n---\n", "\n") for text in AGREEING] + [
+    "a: 1\n---\nb: 2\n",
+    "a: 1\n...\n---\nb: 2\n",
+    "",
+    "# only a comment\n",
+    "- a\n- b\n",
+    "states:\n  x: {title: X}\n  x: {title: Y}\n",
+]
+
+
+@pytest.mark.parametrize("text", WHOLE_FILES)
+def test_a_whole_yaml_file_reads_in_one_pass_what_the_node_tree_gives(text, monkeypatch):
+    """`load_yaml` (a workflow file) reads in one pass too: data, lines and every refusal
+    are the node tree's, a second document included."""
+    def read() -> tuple[str, object]:
+        try:
+            return ("data", mdfile.load_yaml(text, "w.yaml"))
+        except FileFormatError as exc:
+            return ("error", str(exc))
+
+    one_pass = read()
+    monkeypatch.setattr(mdfile, "_from_events", lambda *args: (_ for _ in ()).throw(mdfile._Unusual()))
+    assert read() == one_pass
+
+
+def test_the_default_workflow_reads_the_same_either_way(monkeypatch):
+    from lcspr.workflow import DEFAULT_WORKFLOW
+
+    text = DEFAULT_WORKFLOW.read_text(encoding="utf-8")
+    one_pass = mdfile.load_yaml(text, "workflow.yaml")
+    monkeypatch.setattr(mdfile, "_from_events", lambda *args: (_ for _ in ()).throw(mdfile._Unusual()))
+    assert mdfile.load_yaml(text, "workflow.yaml") == one_pass
+    assert len(one_pass[1]) > 100
