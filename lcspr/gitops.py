@@ -213,22 +213,51 @@ def check_can_write(root: Path, case_folder: Path | None = None) -> None:
 @contextmanager
 def repository_lock(root: Path, wait: float | None = None) -> Iterator[None]:
     """Hold lcspr's own lock on the repository (released even if the process dies),
-    waiting up to `wait` seconds (default LOCK_WAIT_SECONDS) for another holder."""
-    from filelock import FileLock, Timeout
+    waiting up to `wait` seconds (default LOCK_WAIT_SECONDS) for another holder.
 
+    Where the system has flock (Linux, macOS) the lock is taken with it directly, as
+    filelock would take it there: importing filelock costs a sixth of a decision's time.
+    Elsewhere (Windows) filelock takes it."""
     wait = LOCK_WAIT_SECONDS if wait is None else wait
-    lock = FileLock(str(git_dir(root) / "lcspr.lock"), timeout=wait)
+    path = git_dir(root) / "lcspr.lock"
+    busy = RepositoryBusy(f"another lcspr command is changing this repository and did not finish within "
+                          f"{wait:g} seconds; try again when it has.")
     try:
-        lock.acquire(poll_interval=0.05)
-    except Timeout:
-        raise RepositoryBusy(
-            f"another lcspr command is changing this repository and did not finish within "
-            f"{wait:g} seconds; try again when it has."
-        ) from None
+        import fcntl
+    except ImportError:
+        fcntl = None  # type: ignore[assignment]
+    if fcntl is None:
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(path), timeout=wait)
+        try:
+            lock.acquire(poll_interval=0.05)
+        except Timeout:
+            raise busy from None
+        try:
+            yield
+        finally:
+            lock.release()
+        return
+    import time
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        yield
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:  # another holder: wait for it, up to `wait`
+                if time.monotonic() >= deadline:
+                    raise busy from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
-        lock.release()
+        os.close(fd)
 
 
 def now_utc() -> str:

@@ -270,6 +270,27 @@ def test_a_held_lock_makes_a_second_writer_fail_cleanly(examples_root, monkeypat
     assert snapshot(examples_root) == before
 
 
+def test_the_lock_is_the_one_filelock_takes_and_is_let_go(examples_root, monkeypatch):
+    """Where flock exists lcspr takes it itself, on the same file as filelock would, so
+    an lcspr of an earlier release (or filelock anywhere) and this one exclude each
+    other; after the command the lock is free again."""
+    from filelock import FileLock, Timeout
+
+    from lcspr.errors import RepositoryBusy
+
+    monkeypatch.setattr(gitops, "LOCK_WAIT_SECONDS", 0.2)
+    held = FileLock(str(examples_root / ".git" / "lcspr.lock"))
+    with held:
+        with pytest.raises(RepositoryBusy):
+            with gitops.repository_lock(examples_root):
+                pass
+    with gitops.repository_lock(examples_root):
+        with pytest.raises(Timeout):
+            FileLock(str(examples_root / ".git" / "lcspr.lock")).acquire(blocking=False)
+    with gitops.repository_lock(examples_root):
+        pass  # let go: taken again at once
+
+
 def test_two_processes_deciding_together_make_one_commit_and_one_clear_error(examples_root):
     before = count(examples_root)
     command = [sys.executable, "-m", "lcspr", "--repo", str(examples_root), *SCREENING]
