@@ -10,7 +10,6 @@ back as it was.
 
 from __future__ import annotations
 
-import functools
 import io
 import os
 import re
@@ -136,15 +135,23 @@ def toplevel(path: Path) -> Path | None:
     return Path(done.stdout.strip()).resolve() if done.returncode == 0 else None
 
 
+#: Git folders by the root they were asked for: Git is asked once per process and root.
+_GIT_DIRS: dict[str, Path] = {}
+
+
 def git_dir(root: Path) -> Path:
-    """The repository's Git folder (asked of Git once per process and root)."""
-    return _git_dir(str(root))
+    """The repository's Git folder (asked of Git once per process and root; a write
+    learns it from the same `git rev-parse` that `ensure_root` runs)."""
+    key = str(root)
+    if key not in _GIT_DIRS:
+        _remember_git_dir(key, Path(git(Path(root), "rev-parse", "--absolute-git-dir").stdout.strip()))
+    return _GIT_DIRS[key]
 
 
-@functools.lru_cache(maxsize=64)
-def _git_dir(root: str) -> Path:
-    done = git(Path(root), "rev-parse", "--absolute-git-dir")
-    return Path(done.stdout.strip())
+def _remember_git_dir(root: str, folder: Path) -> None:
+    if len(_GIT_DIRS) >= 64:  # a long-lived process (the tests) meets many repositories
+        _GIT_DIRS.clear()
+    _GIT_DIRS.setdefault(root, folder)
 
 
 def identity(root: Path) -> tuple[str, str]:
@@ -166,14 +173,18 @@ def identity(root: Path) -> tuple[str, str]:
 
 def ensure_root(root: Path) -> None:
     """Refuse a records repository that is not itself the root of a Git work tree."""
-    top = toplevel(root)
-    if top is None:
+    # One process for both answers: every write needs the Git folder next (its lock).
+    done = git(root, "rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
+    answers = done.stdout.splitlines()
+    if done.returncode != 0 or len(answers) != 2:
         raise GitError(f"{root} holds lcspr.toml but is not a Git repository; run `git init` there first.")
+    top = Path(answers[0]).resolve()
     if top != root.resolve():
         raise GitError(
             f"{root} holds lcspr.toml but the Git repository's root is {top}; a records repository "
             "must be the root of its own Git repository."
         )
+    _remember_git_dir(str(root), Path(answers[1]))
 
 
 def check_can_write(root: Path, case_folder: Path | None = None) -> None:
