@@ -159,8 +159,8 @@ class _Recent(Generic[T]):
 class _KeptChecks:
     """What checking a case file against its schema found, by the file's content: kept
     in memory for the audit's own repeats, and in the store between audits under the
-    identity of everything the check reads (lcspr.toml, the schemas), so a file once
-    checked is not checked again, nor the schema validator loaded for it."""
+    identity of everything the check reads (the schemas, lcspr.toml, the workflow), so
+    a file once checked is not checked again, nor the schema validator loaded for it."""
 
     def __init__(self, repo: Repository, store: "audit_state.BlobData | None") -> None:
         self.repo = repo
@@ -172,12 +172,10 @@ class _KeptChecks:
         if not self._prefix:
             from lcspr.results_cache import schemas_digest
 
-            digest = hashlib.sha256(schemas_digest().encode())
-            try:
-                digest.update((self.repo.root / "lcspr.toml").read_bytes())
-            except OSError:
-                digest.update(b"(unreadable)")
-            self._prefix = digest.hexdigest()[:32]
+            # The schemas, and lcspr.toml and the workflow, whose agencies, roles, states
+            # and levels the schemas' vocabulary is made of.
+            settings = audit_state.identity(self.repo.root, self.repo.config.workflow_file, False)
+            self._prefix = hashlib.sha256(f"{schemas_digest()} {settings}".encode()).hexdigest()[:32]
         case_id, kind, text = key
         # A file read from the store is named by its blob; one read from Git has its text.
         content = text[5:] if len(text) == 45 and text.startswith("blob ") else hashlib.sha1(text.encode()).hexdigest()

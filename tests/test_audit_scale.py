@@ -167,13 +167,15 @@ def test_changed_fields_grouped_by_top_field_agrees_with_the_plain_way():
 
 def test_a_file_check_is_kept_by_content_and_settings_between_audits(tmp_path):
     """What checking a case file found is kept in the store under the file's blob and
-    the identity of lcspr.toml and the schemas: read back by the next audit, and not
-    when lcspr.toml has changed, nor for other content."""
+    the identity of the schemas, lcspr.toml and the workflow (the schemas' vocabulary):
+    read back by the next audit, and not when a setting has changed, nor for other content."""
     from types import SimpleNamespace
 
     git(tmp_path, "init", "-q")
     (tmp_path / "lcspr.toml").write_text('partnership = "A"\n', encoding="utf-8")
-    repo = SimpleNamespace(root=tmp_path)
+    workflow = tmp_path / "workflow.yaml"
+    workflow.write_text("initial: a\n", encoding="utf-8")
+    repo = SimpleNamespace(root=tmp_path, config=SimpleNamespace(workflow_file=workflow))
     blob_key = ("LIG-2026-001", "report", "blob " + "a" * 40)
     text_key = ("LIG-2026-001", "report", "---\nstatus: x\n---\nWords.\n")
     with audit_state.BlobData(tmp_path) as store:
@@ -187,6 +189,10 @@ def test_a_file_check_is_kept_by_content_and_settings_between_audits(tmp_path):
         assert text_key in checks and checks[text_key] == []
         assert ("LIG-2026-002", "report", "blob " + "a" * 40) not in checks  # another case's own-ID check differs
         assert ("LIG-2026-001", "report", "blob " + "b" * 40) not in checks
+    workflow.write_text("initial: b\n", encoding="utf-8")  # another state: another vocabulary
+    with audit_state.BlobData(tmp_path) as store:
+        assert blob_key not in audit_module._KeptChecks(repo, store)
+        audit_module._KeptChecks(repo, store)[blob_key] = []
     (tmp_path / "lcspr.toml").write_text('partnership = "B"\n', encoding="utf-8")
     with audit_state.BlobData(tmp_path) as store:
         assert blob_key not in audit_module._KeptChecks(repo, store)
