@@ -89,6 +89,8 @@ def records(root: Path, args: list[str], separator: str, chunk: int = 1 << 20) -
             data = os.read(stdout.fileno(), chunk)
             text = decoder.decode(data, final=not data)
             pending += text
+            if data and separator not in text:
+                continue  # a long record goes on: look for its end in the new text only
             parts = pending.split(separator)
             pending = parts.pop()
             if first and parts:

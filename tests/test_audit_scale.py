@@ -116,6 +116,22 @@ def test_git_output_is_read_whole_across_chunks_and_a_caller_that_stops_leaves_n
     assert started[-1].returncode is not None  # killed and waited for, not left running
 
 
+def test_a_record_longer_than_many_chunks_arrives_whole(tmp_path):
+    """A commit message of megabytes (anyone can write one) is read whole, in time
+    that grows with its length: its end is looked for in each new chunk only."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    long = "word " * 600_000
+    message = tmp_path / "message.txt"
+    for n in range(3):
+        message.write_text(f"{n} {long}" if n == 1 else f"{n} short", encoding="utf-8")
+        git(root, "commit", "-q", "--allow-empty", "-F", str(message))
+    found = list(gitops.records(root, ["log", "--reverse", "--format=%x1e%s"], "\x1e", chunk=4096))
+    assert [r[:7] for r in found] == ["0 short", "1 word ", "2 short"]
+    assert found[1].strip() == f"1 {long}".strip()
+
+
 def test_git_is_asked_not_to_flush_per_record(tmp_path, monkeypatch):
     """GIT_FLUSH=0: a long log is written in full buffers, not one write per commit."""
     import subprocess
