@@ -458,33 +458,36 @@ AGREEING = [
 ]
 
 
+def _outcome(read) -> tuple[str, object]:
+    """What `read()` gives, or the error it raises, as one comparable value."""
+    try:
+        return ("data", read())
+    except FileFormatError as exc:
+        return ("error", str(exc))
+
+
+def _without_one_pass(monkeypatch) -> None:
+    """Every reading goes through the node tree from now on."""
+    monkeypatch.setattr(mdfile, "_from_events", lambda *args: (_ for _ in ()).throw(mdfile._Unusual()))
+
+
 @pytest.mark.parametrize("text", AGREEING)
 def test_parse_reads_in_one_pass_what_the_node_tree_gives(text, monkeypatch):
     """`parse` reads a valid file from libyaml's events in one pass, and anything out of
     the ordinary from the node tree: data, lines and errors are the tree's either way."""
     def read() -> tuple[str, object]:
-        try:
-            md = mdfile.parse(text, Path("x.md"), "x.md")
-        except FileFormatError as exc:
-            return ("error", str(exc))
-        return ("data", (md.data, md.lines, md.body, md.fm_offset, md.fm_first_line))
+        md = mdfile.parse(text, Path("x.md"), "x.md")
+        return (md.data, md.lines, md.body, md.fm_offset, md.fm_first_line)
 
-    one_pass = read()
-    monkeypatch.setattr(mdfile, "_from_events", lambda *args: (_ for _ in ()).throw(mdfile._Unusual()))
-    assert read() == one_pass
+    one_pass = _outcome(read)
+    _without_one_pass(monkeypatch)
+    assert _outcome(read) == one_pass
 
 
 @pytest.mark.parametrize("text", AGREEING)
 def test_the_one_pass_reader_gives_what_parse_gives(text):
-    try:
-        expected = ("data", mdfile.parse(text, Path("x.md"), "x.md").data)
-    except FileFormatError as exc:
-        expected = ("error", str(exc))
-    try:
-        found = ("data", mdfile.frontmatter_data(text, "x.md"))
-    except FileFormatError as exc:
-        found = ("error", str(exc))
-    assert found == expected
+    expected = _outcome(lambda: mdfile.parse(text, Path("x.md"), "x.md").data)
+    assert _outcome(lambda: mdfile.frontmatter_data(text, "x.md")) == expected
 
 
 def test_the_one_pass_reader_agrees_on_every_example_file():
@@ -511,15 +514,9 @@ WHOLE_FILES = [text.strip("-\n").replace("\n---\n", "\n") for text in AGREEING] 
 def test_a_whole_yaml_file_reads_in_one_pass_what_the_node_tree_gives(text, monkeypatch):
     """`load_yaml` (a workflow file) reads in one pass too: data, lines and every refusal
     are the node tree's, a second document included."""
-    def read() -> tuple[str, object]:
-        try:
-            return ("data", mdfile.load_yaml(text, "w.yaml"))
-        except FileFormatError as exc:
-            return ("error", str(exc))
-
-    one_pass = read()
-    monkeypatch.setattr(mdfile, "_from_events", lambda *args: (_ for _ in ()).throw(mdfile._Unusual()))
-    assert read() == one_pass
+    one_pass = _outcome(lambda: mdfile.load_yaml(text, "w.yaml"))
+    _without_one_pass(monkeypatch)
+    assert _outcome(lambda: mdfile.load_yaml(text, "w.yaml")) == one_pass
 
 
 def test_the_default_workflow_reads_the_same_either_way(monkeypatch):
@@ -527,6 +524,6 @@ def test_the_default_workflow_reads_the_same_either_way(monkeypatch):
 
     text = DEFAULT_WORKFLOW.read_text(encoding="utf-8")
     one_pass = mdfile.load_yaml(text, "workflow.yaml")
-    monkeypatch.setattr(mdfile, "_from_events", lambda *args: (_ for _ in ()).throw(mdfile._Unusual()))
+    _without_one_pass(monkeypatch)
     assert mdfile.load_yaml(text, "workflow.yaml") == one_pass
     assert len(one_pass[1]) > 100
