@@ -23,6 +23,9 @@ from lcspr.repository import Repository
 
 #: The natures of a serious incident notification (case.md serious_incident.nature).
 NATURES = (("death", "died"), ("serious-harm", "was seriously harmed"))
+#: What a rapid review concludes (`serious_incident.outcome`, as the case schema names them).
+OUTCOMES = (("lcspr", "the criteria for an LCSPR are met"), ("no-lcspr", "no LCSPR"),
+            ("national-review-recommended", "a national review is recommended"))
 #: The deadline whose levels are the LCSPR routes, and the steps the figures time.
 PUBLICATION, NOTIFICATION, RAPID_REVIEW = "publication", "notification", "rapid-review"
 PRE_PUBLICATION = "pre-publication"
@@ -167,13 +170,17 @@ def _rapid_reviews(repo: Repository, reads: list[Read], period: _Period) -> list
     out = [_count("rapid-reviews", "Rapid reviews sent to the National Panel", "rapid reviews", ids),
            _share("rapid-reviews.on-time", f"Rapid reviews sent within {target or 'the deadline'}",
                   _on_time(repo, reviewed, RAPID_REVIEW), ids, target)]
-    outcomes: dict[str, list[str]] = {}
-    for r in reviewed:
-        outcomes.setdefault(text_at(r.data, "level") or "not-decided", []).append(r.id)
-    order = [*repo.workflow.levels, "not-decided"]
-    for level in sorted(outcomes, key=lambda lv: order.index(lv) if lv in order else len(order)):
-        out.append(_count(f"rapid-review-outcomes.{level}", f"Rapid reviews whose outcome was: {level}",
-                          "rapid reviews", outcomes[level]))
+    # What the rapid review itself concluded (`serious_incident.outcome`), not the route the
+    # LIG chose afterwards: a review that found the criteria met may still end in a national review.
+    for outcome, words in OUTCOMES:
+        found = [r.id for r in reviewed if text_at(r.data, "serious_incident.outcome") == outcome]
+        if found:
+            out.append(_count(f"rapid-review-outcomes.{outcome}", f"Rapid reviews that concluded: {words}",
+                              "rapid reviews", found))
+    unrecorded = [r.id for r in reviewed if text_at(r.data, "serious_incident.outcome") not in dict(OUTCOMES)]
+    if unrecorded:
+        out.append(_count("rapid-review-outcomes.not-recorded", "Rapid reviews whose outcome is not recorded",
+                          "rapid reviews", unrecorded))
     return out
 
 

@@ -49,10 +49,14 @@ HAND = {
     # 2025-01-09 -> 01-29: 14 working days; 2025-02-03 -> 02-25: 16 (late); 2025-02-26 -> 03-18: 14;
     # 2026-05-12 -> 06-01: 13 (the spring bank holiday, 2026-05-25, does not count).
     "rapid-reviews.on-time": (75.0, ["LIG-2025-004", "LIG-2025-011", "LIG-2026-001"]),
-    "rapid-review-outcomes.level-2": (1, ["LIG-2025-015"]),
-    "rapid-review-outcomes.level-3": (2, ["LIG-2025-011", "LIG-2026-001"]),
-    # LIG-2025-004: no LCSPR; the LIG chose a Safeguarding Leads meeting.
-    "rapid-review-outcomes.safeguarding-leads": (1, ["LIG-2025-004"]),
+    # What each rapid review concluded (serious_incident.outcome), not the route chosen after it:
+    # LIG-2025-011 recommended a national review (the Panel declined; the LIG then chose Level 3);
+    # LIG-2025-004 found no LCSPR (the LIG chose a Safeguarding Leads meeting); LIG-2026-001's
+    # outcome is not recorded yet.
+    "rapid-review-outcomes.lcspr": (1, ["LIG-2025-015"]),
+    "rapid-review-outcomes.no-lcspr": (1, ["LIG-2025-004"]),
+    "rapid-review-outcomes.national-review-recommended": (1, ["LIG-2025-011"]),
+    "rapid-review-outcomes.not-recorded": (1, ["LIG-2026-001"]),
     # LIG decisions 2025-03-18, 2025-03-11, 2026-06-10, 2026-09-08.
     "lcsprs-commissioned": (4, ["LIG-2025-011", "LIG-2025-015", "LIG-2026-001", "LIG-2026-002"]),
     "lcsprs-commissioned.level-2": (2, ["LIG-2025-015", "LIG-2026-002"]),
