@@ -14,7 +14,6 @@ import io
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -120,7 +119,7 @@ def _widen_pipe(fd: int, size: int) -> None:
         import fcntl
     except ImportError:  # not on Linux or macOS: the default pipe
         return
-    setsize = getattr(fcntl, "F_SETPIPE_SZ", 1031 if sys.platform.startswith("linux") else None)
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
     if setsize is None:
         return
     for wanted in (size, 1 << 18, 1 << 16):

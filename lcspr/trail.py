@@ -336,13 +336,12 @@ def by_top(names: Iterable[str]) -> dict[str, tuple[str, ...]]:
     return {top: tuple(group) for top, group in groups.items()}
 
 
-def changed_fields(before: dict[str, Any], after: dict[str, Any],
-                   names: Iterable[str] | dict[str, tuple[str, ...]]) -> list[str]:
-    """Which of the dotted `names` differ between two case.md data."""
-    if isinstance(names, dict):  # grouped by `by_top`: only the top-level fields that changed are looked into
-        found = [name for top, group in names.items() if before.get(top) != after.get(top)
-                 for name in group if "." not in name or field_value(before, name) != field_value(after, name)]
-        return sorted(found)
+def changed_fields(before: dict[str, Any], after: dict[str, Any], names: dict[str, tuple[str, ...]]) -> list[str]:
+    """Which of the dotted field names (grouped by their top-level field with `by_top`)
+    differ between two case.md data: only the top-level fields that changed are looked into."""
+    found = [name for top, group in names.items() if before.get(top) != after.get(top)
+             for name in group if "." not in name or field_value(before, name) != field_value(after, name)]
+    return sorted(found)
     # Most top-level values are unchanged between two versions: compare each of those once.
     differs: dict[str, bool] = {}
     found = []
