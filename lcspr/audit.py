@@ -805,7 +805,7 @@ def _refusal(verdict: trail.Verdict, source: str | None, target: str, by: str) -
 
 
 def _edited(names: list[str], before: dict[str, Any], after: dict[str, Any]) -> str:
-    shown = "; ".join(f"`{n}` {trail.field_value(before, n)!r} -> {trail.field_value(after, n)!r}" for n in names)
+    shown = "; ".join(f"`{n}` {mdfile.field_value(before, n)!r} -> {mdfile.field_value(after, n)!r}" for n in names)
     return f"changed without a decision: {shown}"
 
 

@@ -181,11 +181,18 @@ def _memo_path(release: str) -> Path:
     """The memo of one holidays release: each installation (a virtual environment, a
     system-wide lcspr) keeps its own, so two of them used in turn do not replace each
     other's and import the package every time."""
-    import hashlib
-
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    name = _MEMO_NAME.replace(".json", f"-{hashlib.sha1(release.encode()).hexdigest()[:16]}.json")
+    name = _MEMO_NAME.replace(".json", f"-{_name_hash(release):016x}.json")
     return Path(base) / "lcspr" / name
+
+
+def _name_hash(text: str) -> int:
+    """FNV-1a, 64 bits: a file name, not a proof (the memo holds the release it was made
+    for, `_memo`), so no digest library is loaded to start `show`."""
+    value = 0xCBF29CE484222325
+    for byte in text.encode("utf-8", "surrogatepass"):
+        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return value
 
 
 def _release() -> str:

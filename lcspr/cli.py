@@ -256,8 +256,6 @@ class _ListsStates(click.Command):
 def cli(ctx: click.Context, repo: Path | None, source_checkout: bool) -> None:
     """Case records, decisions and documents for Local Child Safeguarding
     Practice Reviews, kept in Git."""
-    from lcspr import gitops
-
     ctx.ensure_object(dict)
     if ctx.obj.get("sigterm"):  # the command itself (`main`), not lcspr called from Python
         import signal
@@ -268,7 +266,10 @@ def cli(ctx: click.Context, repo: Path | None, source_checkout: bool) -> None:
 
         signal.signal(signal.SIGTERM, stop)  # set here, not at start-up: --help needs none
     ctx.obj["repo"] = repo
-    gitops.WRITE_IN_SOURCE = source_checkout
+    if source_checkout or "lcspr.gitops" in sys.modules:  # else gitops, when loaded, starts with False
+        from lcspr import gitops
+
+        gitops.WRITE_IN_SOURCE = source_checkout
 
 
 @cli.command()

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from lcspr import actions, rules
+from lcspr import rules
 from lcspr.calendar import WorkingCalendar, add_months, parse_iso_date
 from lcspr.config import Config
 from lcspr.errors import InvalidDate
@@ -121,7 +121,10 @@ def open_deadlines(config: Config, workflow: Workflow, case: Case, data: dict[st
                 note = "; ".join(n for n in (note, moved) if n)
             result.append(Due(case.id, spec["id"], spec["title"], due.isoformat(), left, state, field,
                               spec["rule"], agency, note, original))
-    result.extend(actions.open_deadlines(config, workflow, case, status, hold, today))
+    if "actions" in case.files:  # the action plan; a case without one loads nothing of it
+        from lcspr import actions
+
+        result.extend(actions.open_deadlines(config, workflow, case, status, hold, today))
     return sorted(result, key=lambda d: (d.state == "delayed", d.due, d.case, d.deadline, d.agency))
 
 

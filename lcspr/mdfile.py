@@ -13,16 +13,18 @@ key order, comments, quoting, blank lines and the body stay byte for byte.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from lcspr.errors import FileFormatError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import yaml
 
 Path_ = tuple[str | int, ...]
 
@@ -49,8 +51,28 @@ def _with_strict_types(base: Any) -> Any:
     return loader
 
 
-_StrictLoader = _with_strict_types(yaml.SafeLoader)
-_FastLoader = _with_strict_types(yaml.CSafeLoader) if hasattr(yaml, "CSafeLoader") else None
+class _Loaders:
+    """PyYAML's loaders with the strict rules, made when a file is first parsed.
+
+    PyYAML is imported here, not when lcspr starts: importing it costs more than
+    `show` spends on everything else, and `show` of an unchanged case parses
+    nothing (`read_memo`)."""
+
+    @functools.cached_property
+    def strict(self) -> Any:
+        import yaml
+
+        return _with_strict_types(yaml.SafeLoader)
+
+    @functools.cached_property
+    def fast(self) -> Any:
+        """The libyaml loader, or None where PyYAML was built without libyaml."""
+        import yaml
+
+        return _with_strict_types(yaml.CSafeLoader) if hasattr(yaml, "CSafeLoader") else None
+
+
+_loaders = _Loaders()
 
 # Bounds that keep a hostile file cheap. A case file is written by anyone who can
 # commit, and every command reads every case, so no file may cost more than a
@@ -120,17 +142,19 @@ def _split(text: str, display: str) -> tuple[int, int, int]:
 
 def parse(text: str, path: Path, display: str | None = None) -> MarkdownFile:
     """Parse `text` (the contents of `path`) strictly; raise FileFormatError with a line."""
+    import yaml
+
     display = display or str(path)
     check_size(len(text.encode("utf-8", "surrogatepass")), display)
     start, end, body_start = _split(text, display)
     first_line = text.count("\n", 0, start) + 1
     lines: dict[Path_, int] = {(): first_line}
-    if _FastLoader is not None:
+    if _loaders.fast is not None:
         # One pass over libyaml's events: a valid file's data and lines, as the tree below
         # would give them. Anything out of the ordinary is read again below, which
         # explains it or accepts it.
         try:
-            found = _from_events(yaml.parse(text[start:end], Loader=_FastLoader), lines, first_line)
+            found = _from_events(yaml.parse(text[start:end], Loader=_loaders.fast), lines, first_line)
         except (_Unusual, yaml.YAMLError):
             found = None
         if isinstance(found, dict):
@@ -153,6 +177,12 @@ def parse(text: str, path: Path, display: str | None = None) -> MarkdownFile:
 def read(path: Path, display: str | None = None) -> MarkdownFile:
     """Read and parse the file at `path`."""
     display = display or str(path)
+    return parse(read_text(path, display), path, display)
+
+
+def read_text(path: Path, display: str) -> str:
+    """The text of the file at `path`, refused (naming `display`) when it is too large,
+    missing, unreadable or not UTF-8."""
     try:
         check_size(path.stat().st_size, display)  # before reading it all into memory
         raw = path.read_bytes()
@@ -165,7 +195,7 @@ def read(path: Path, display: str | None = None) -> MarkdownFile:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise FileFormatError(f"{display}:{line}: not UTF-8 text; save the file as UTF-8.") from None
-    return parse(text, path, display)
+    return text
 
 
 def check_size(size: int, display: str) -> None:
@@ -179,13 +209,15 @@ def check_size(size: int, display: str) -> None:
 
 def load_yaml(text: str, display: str) -> tuple[Any, dict[Path_, int]]:
     """Parse a whole YAML file (a workflow, say) strictly, with the line of every key."""
+    import yaml
+
     check_size(len(text.encode("utf-8", "surrogatepass")), display)
-    if _FastLoader is not None:
+    if _loaders.fast is not None:
         # One pass over libyaml's events, as `parse` reads a frontmatter; anything out of
         # the ordinary is read again through the node tree, which explains it.
         lines: dict[Path_, int] = {(): 1}
         try:
-            found = _from_events(yaml.parse(text, Loader=_FastLoader), lines, 1)
+            found = _from_events(yaml.parse(text, Loader=_loaders.fast), lines, 1)
         except (_Unusual, yaml.YAMLError):
             found = None
         if found is not None:
@@ -214,17 +246,19 @@ def _compose(yaml_text: str, display: str, first_line: int, what: str = "the fro
     The events are checked (`_check_events`) before any tree is built: PyYAML
     builds trees by recursion and expands aliases wherever they are used, so a
     few KB of nesting or nested aliases would otherwise cost minutes and GBs."""
-    if _FastLoader is not None:
+    import yaml
+
+    if _loaders.fast is not None:
         try:
-            _check_events(yaml_text, _FastLoader, display, first_line, what)
-            return yaml.compose(yaml_text, Loader=_FastLoader)
+            _check_events(yaml_text, _loaders.fast, display, first_line, what)
+            return yaml.compose(yaml_text, Loader=_loaders.fast)
         except yaml.YAMLError:
             pass
     try:
         # The Python parser is explained by its own events first: it stops at the same
         # hostile event, long before a deep nesting would make its scanner slow.
-        _check_events(yaml_text, _StrictLoader, display, first_line, what)
-        return yaml.compose(yaml_text, Loader=_StrictLoader)
+        _check_events(yaml_text, _loaders.strict, display, first_line, what)
+        return yaml.compose(yaml_text, Loader=_loaders.strict)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context
@@ -251,6 +285,8 @@ def _check_events(yaml_text: str, loader: Any, display: str, first_line: int, wh
     Parsing into events is linear and keeps no tree, so this costs a fraction of
     the reading it protects. Anchors and aliases are refused outright rather than
     bounded: a case file has no use for them, and `set_fields` cannot edit them."""
+    import yaml
+
     def at(event: yaml.Event) -> str:
         line = event.start_mark.line + first_line if event.start_mark else first_line
         return f"{display}:{line}: {what}"
@@ -287,6 +323,8 @@ def _kind(node: yaml.Node) -> str:
 
 def _construct(node: yaml.Node, where: Path_, lines: dict[Path_, int], display: str, first: int) -> Any:
     """Build plain Python data from a node, recording the line of every key and item."""
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -355,6 +393,16 @@ def set_fields(md: MarkdownFile, updates: dict[Path_, Any]) -> str:
     return text
 
 
+def field_value(data: Any, dotted: str) -> Any:
+    """The value at a dotted path of frontmatter data (`workshop.lead.role`), or None."""
+    value = data
+    for part in dotted.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
 def _get(data: Any, where: Path_) -> Any:
     for part in where:
         data = data[part]
@@ -366,8 +414,10 @@ def _dotted(where: Path_) -> str:
 
 
 def _set_one(md: MarkdownFile, where: Path_, value: Any) -> str:
+    import yaml
+
     text, base, nl = md.text, md.fm_offset, _newline(md.text)
-    root = yaml.compose(text[base : _split(text, md.display)[1]], Loader=_StrictLoader)
+    root = yaml.compose(text[base : _split(text, md.display)[1]], Loader=_loaders.strict)
     if root is None:
         return text[:base] + _block(where, value, "", nl) + text[base:]
     parent: yaml.Node = root
@@ -396,12 +446,16 @@ def _set_one(md: MarkdownFile, where: Path_, value: Any) -> str:
 
 def _is_empty(node: yaml.Node) -> bool:
     """`key:`, `key: ~`, `key: null`, `key: {}` or `key: []`: nothing under it yet."""
+    import yaml
+
     if isinstance(node, yaml.ScalarNode):
         return node.tag == _NULL
     return bool(getattr(node, "flow_style", False)) and not node.value
 
 
 def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node | None]:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         return next(((k, v) for k, v in node.value if k.value == part), (None, None))
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
@@ -414,6 +468,8 @@ def _last_end(node: yaml.Node) -> int:
 
     A block collection's end mark sits at the next key, past any comment lines
     in between; the end of its last scalar does not."""
+    import yaml
+
     while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style and node.value:
         last = node.value[-1]
         node = last[1] if isinstance(last, tuple) else last
@@ -435,6 +491,8 @@ def _line_end(text: str, index: int) -> int:
 def _replace(
     text: str, base: int, key: yaml.Node | None, node: yaml.Node, value: Any, md: MarkdownFile, nl: str
 ) -> str:
+    import yaml
+
     start = base + node.start_mark.index
     if isinstance(node, yaml.ScalarNode) and node.tag == _NULL and not node.value:
         # `key:` with no value: the value goes after the colon.
@@ -507,7 +565,9 @@ def yaml_scalar(value: Any, style: str | None = None) -> str:
 def _reads_as_text(plain: str) -> bool:
     """True when `plain`, unquoted, is text to lcspr and to any YAML 1.1 reader too
     (`no`, `yes`, `on`, `01234`, `0x1F` are not); ISO dates are written plain by design."""
-    strict, general = yaml.compose(plain, Loader=_StrictLoader), yaml.compose(plain, Loader=yaml.SafeLoader)
+    import yaml
+
+    strict, general = yaml.compose(plain, Loader=_loaders.strict), yaml.compose(plain, Loader=yaml.SafeLoader)
     if strict is None or general is None or strict.tag != _STR:
         return False
     return general.tag in (_STR, "tag:yaml.org,2002:timestamp")
@@ -565,12 +625,14 @@ def frontmatter_data(text: str, display: str) -> dict[str, Any]:
     reads every version of every case.md in the history). Anything out of the
     ordinary (an error, a tag, an anchor, a duplicate key, a limit reached) is
     handed to `parse`, so the answer and every refusal are always `parse`'s."""
+    import yaml
+
     check_size(len(text.encode("utf-8", "surrogatepass")), display)
     try:
         start, end, _ = _split(text, display)
-        if _FastLoader is None:
+        if _loaders.fast is None:
             raise _Unusual
-        data = _from_events(yaml.parse(text[start:end], Loader=_FastLoader))
+        data = _from_events(yaml.parse(text[start:end], Loader=_loaders.fast))
         if not isinstance(data, dict):
             raise _Unusual
         return data
@@ -583,6 +645,8 @@ def _from_events(events: Any, lines: dict[Path_, int] | None = None, first: int 
     resolved by the strict rules (true/false, null, decimal integers, else text).
     Given `lines`, record in it the line of every key and item, as `parse` does
     (`first`: the line the YAML starts on)."""
+    import yaml
+
     # Per open collection: (container, [pending key, its line], its path).
     stack: list[tuple[Any, list[Any], Path_]] = []
     root: Any = None

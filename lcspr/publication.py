@@ -29,7 +29,7 @@ from lcspr.detectors import Detectors, Hit
 from lcspr.document_text import Chunk, docx_chunks, fingerprint, pdf_chunks
 from lcspr.errors import LcsprError, TransitionRefused, UsageError
 from lcspr.resources import resource_dir
-from lcspr.trail import field_value
+from lcspr.mdfile import field_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from lcspr.records import Case

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lcspr import config as config_module
-from lcspr import gitops, trail
 from lcspr.config import CONFIG_NAME, Config
 from lcspr.errors import ConfigError, GitError, UsageError
 
@@ -65,6 +64,8 @@ def init(path: Path, partnership: str, prefix: str) -> Path:
     folder as it found it: what it created is removed and nothing stays staged."""
     import re
     import shutil
+
+    from lcspr import gitops, trail  # only init writes: reading commands start without them
 
     if not partnership.strip():
         raise UsageError("--partnership must not be empty.")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from lcspr.mdfile import field_value
 from lcspr.records import Case
-from lcspr.trail import field_value
 from lcspr.repository import Repository
 
 if TYPE_CHECKING:

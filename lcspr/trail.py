@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lcspr.errors import did_you_mean
+from lcspr.mdfile import field_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from lcspr.workflow import Transition, Workflow
@@ -317,15 +318,6 @@ def transition_fields(transition: "Transition", workflow: "Workflow | None" = No
     if workflow is not None:
         fields.update(str(d["late"]) for d in workflow.deadlines if d.get("late") and d["done"] in fields)
     return fields
-
-
-def field_value(data: Any, dotted: str) -> Any:
-    value = data
-    for part in dotted.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
 
 
 def by_top(names: Iterable[str]) -> dict[str, tuple[str, ...]]:

@@ -178,7 +178,7 @@ def test_changed_fields_grouped_by_top_field_agrees_with_the_plain_way():
     grouped = trail.by_top(names)
     pairs = [(a, b) for a in datas for b in datas]
     def each_on_its_own(a: dict, b: dict) -> list[str]:
-        return sorted(n for n in names if trail.field_value(a, n) != trail.field_value(b, n))
+        return sorted(n for n in names if mdfile.field_value(a, n) != mdfile.field_value(b, n))
 
     assert any(each_on_its_own(a, b) for a, b in pairs)
     for a, b in pairs:

@@ -421,7 +421,7 @@ def _set_path(data, where, value):
     return data
 
 
-@pytest.mark.skipif(mdfile._FastLoader is None, reason="PyYAML was built without libyaml")
+@pytest.mark.skipif(mdfile._loaders.fast is None, reason="PyYAML was built without libyaml")
 def test_libyaml_and_python_readers_agree_on_data_and_lines(monkeypatch):
     """Reading uses libyaml for speed; it must give exactly what the Python parser gives."""
     from conftest import EXAMPLES
@@ -429,7 +429,7 @@ def test_libyaml_and_python_readers_agree_on_data_and_lines(monkeypatch):
     paths = sorted(EXAMPLES.rglob("*.md"))
     assert len(paths) >= 10
     fast = [(m.data, m.lines) for m in map(mdfile.read, paths)]
-    monkeypatch.setattr(mdfile, "_FastLoader", None)
+    monkeypatch.setattr(mdfile._loaders, "fast", None)
     slow = [(m.data, m.lines) for m in map(mdfile.read, paths)]
     assert fast == slow
 
