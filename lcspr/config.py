@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -174,31 +173,37 @@ def find_root(start: Path | None = None, override: Path | None = None) -> Path:
 
 def load(root: Path) -> Config:
     """Read `root/lcspr.toml`, checked against its schema: the one way lcspr reads its
-    settings. A check passed is remembered by the file's content (in .git/lcspr/), so
-    commands start without jsonschema until the file changes."""
+    settings. A text that passed its check is remembered with what it parsed to (in
+    .git/lcspr/memo/, `read_memo`), so commands start without a TOML parser or
+    jsonschema until the file changes."""
     path = paths.inside_repository(root, Path(CONFIG_NAME), "settings file")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from None
+    from lcspr import read_memo
+
+    # What a checked text parsed to is kept with it (when JSON gives it back exactly;
+    # TOML's dates and floats are not kept): the same text is neither parsed nor checked again.
+    memo = read_memo.Memo(root, "settings", read_memo.checks_basis(), keep=read_memo.SETTINGS_KEPT)
+    kept = memo.get(CONFIG_NAME, text)
+    if isinstance(kept, dict):
+        return _config_from(root, text, kept)
+    import tomllib
+
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}. Fix the file and try again.") from None
-
-    from lcspr import results_cache
-
-    problems: list[tuple[str, str]] = []
-    key = results_cache.settings_key("lcspr.toml", text)
-    if not results_cache.checked_before(root, key):
+    if kept is not True:  # True: checked, but kept as text only
         from lcspr import schemas  # jsonschema is heavy: only a new version of the file needs it
 
         problems = schemas.check_config(raw)
-        if not problems:
-            results_cache.remember_checked(root, key)
-    if problems:
-        lines = [f"{CONFIG_NAME}:{_line_of(text, where)}: {where}: {message}" for where, message in problems]
-        raise ConfigError("lcspr.toml is not valid:\n" + "\n".join(lines))
+        if problems:
+            lines = [f"{CONFIG_NAME}:{_line_of(text, where)}: {where}: {message}" for where, message in problems]
+            raise ConfigError("lcspr.toml is not valid:\n" + "\n".join(lines))
+        memo.put(CONFIG_NAME, text, raw if read_memo.plain(raw) else True)
+        memo.save()
     return _config_from(root, text, raw)
 
 

@@ -61,7 +61,7 @@ def show(repo: Repository, case_id: str) -> dict[str, Any]:
     from lcspr import rules
     from lcspr.deadlines import open_deadlines
 
-    case = records.read_case(repo.config, case_id)
+    case = records.read_case(repo.config, case_id, memo=True)  # an unchanged case parses nothing
     changed: list[str] = []
     if rules.approval_may_exist(repo.workflow, case.data):  # else no approval to look up in Git
         from lcspr.decisions import changed_since_approval

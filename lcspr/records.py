@@ -153,15 +153,26 @@ def _real_file(path: Path) -> bool:
     return path.is_file() and not path.is_symlink()
 
 
-def read_case(config: Config, case_id: str, kinds: set[str] | None = None) -> Case:
+def read_case(config: Config, case_id: str, kinds: set[str] | None = None, memo: bool = False) -> Case:
     """Read every file of one case (or only those of `kinds`: case, referral, report,
     actions, response); a file that cannot be parsed raises FileFormatError, a symbolic link
-    anywhere in the case folder UnsafePath."""
+    anywhere in the case folder UnsafePath. With `memo`, a file whose text is one parsed
+    before is taken from the read memo (`read_memo`), and what was parsed is kept there."""
     folder = case_folder(config, case_id)
     case = Case(case_id, folder)
+    kept = None
+    if memo:
+        from lcspr import read_memo
+
+        kept = read_memo.Memo(config.root, case_id)
     for kind, path in case_paths(folder).items():
         if kinds is None or kind.split(":", 1)[0] in kinds:
-            case.files[kind] = mdfile.read(path, relative(config, path))
+            display = relative(config, path)
+            case.files[kind] = read_memo.read(kept, path, display) if kept is not None else mdfile.read(path, display)
+    if kept is not None:
+        if kinds is None:  # every file was read: entries of files no longer there go
+            kept.forget_unseen()
+        kept.save()
     return case
 
 

@@ -114,63 +114,10 @@ class ResultsCache:
             Path(tmp).unlink(missing_ok=True)  # a cache that cannot be written is only slower
 
 
-SETTINGS_NAME = "settings-checked.json"
-#: How many checked versions of the settings to remember (a few branches' worth).
-SETTINGS_KEPT = 32
-
-
-def _state_dir(root: Path) -> Path | None:
-    """`.git/lcspr/` of a repository whose `.git` is a folder (no Git process needed);
-    None otherwise (a worktree or submodule: the check is simply not remembered)."""
-    dot_git = root / ".git"
-    return dot_git / "lcspr" if dot_git.is_dir() and not dot_git.is_symlink() else None
-
-
-def settings_key(label: str, text: str) -> str:
-    """What a check of one settings file depends on: lcspr's version, its schemas, the text."""
-    digest = hashlib.sha256(f"lcspr {__version__}\0{schemas_digest()}\0{label}\0".encode())
-    digest.update(text.encode("utf-8"))
-    return digest.hexdigest()
-
-
 @functools.cache
 def schemas_digest() -> str:
-    """The schemas' content, read once a run (lcspr.toml and the workflow both need it)."""
+    """The schemas' content, read once a run (the audit keys the checks it keeps by it)."""
     digest = hashlib.sha256()
     for path in sorted(resource_dir("schemas").glob("*.schema.json")):
         digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def checked_before(root: Path, key: str) -> bool:
-    """Whether settings with this key passed their check here before."""
-    folder = _state_dir(root)
-    if folder is None:
-        return False
-    try:
-        return key in json.loads((folder / SETTINGS_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError, TypeError):
-        return False
-
-
-def remember_checked(root: Path, key: str) -> None:
-    """Note that settings with this key passed their check (only passes are remembered)."""
-    folder = _state_dir(root)
-    if folder is None:
-        return
-    path = folder / SETTINGS_NAME
-    try:
-        known = json.loads(path.read_text(encoding="utf-8"))
-        known = [k for k in known if isinstance(k, str) and k != key] if isinstance(known, list) else []
-    except (OSError, ValueError):
-        known = []
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        import tempfile  # only a write needs it: listings start without it
-
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".settings.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump((known + [key])[-SETTINGS_KEPT:], handle)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # not remembered: the next run checks again

@@ -11,9 +11,9 @@ import re
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from lcspr import mdfile
+from lcspr import mdfile, read_memo
 from lcspr.errors import WorkflowError
 from lcspr.mdfile import Path_
 
@@ -21,50 +21,54 @@ DEFAULT_WORKFLOW = Path(__file__).resolve().parent / "workflow.yaml"
 ANY_STATE = "*"
 
 
-class RequirementSpec(TypedDict, total=False):
-    """One requirement as the workflow file writes it (workflow.schema.json)."""
+if TYPE_CHECKING:  # pragma: no cover
+    # The workflow file's shapes, for the type checker only (its schema checks the file):
+    # made at run time they cost `show` a millisecond and a half.
 
-    field: str
-    equals: Any  # any YAML value the field must hold
-    file: str
-    rule: str
-    warn: bool
+    class RequirementSpec(TypedDict, total=False):
+        """One requirement as the workflow file writes it (workflow.schema.json)."""
 
-
-class _StateTitle(TypedDict):
-    title: str
-
-
-class StateSpec(_StateTitle, total=False):
-    """A state as the workflow file writes it: its title and what entering it requires."""
-
-    requires: list[RequirementSpec]
-    aliases: list[str]
+        field: str
+        equals: Any  # any YAML value the field must hold
+        file: str
+        rule: str
+        warn: bool
 
 
-class SettingLength(TypedDict, total=False):
-    """A deadline's length taken from an lcspr.toml [calendar] setting."""
-
-    setting: str
-    before: bool
+    class _StateTitle(TypedDict):
+        title: str
 
 
-#: A deadline as the workflow file writes it (`from` is a Python keyword, hence this form).
-DeadlineSpec = TypedDict("DeadlineSpec", {
-    "id": str,
-    "title": str,
-    "rule": str,
-    "per": str,
-    "levels": list[str],
-    "from": "str | dict[str, str]",
-    "working_days": "int | SettingLength",
-    "months": "int | SettingLength",
-    "done": str,
-    "stops_at": list[str],
-    "extends_on_hold": bool,
-    "revised_by": str,
-    "late": str,
-}, total=False)
+    class StateSpec(_StateTitle, total=False):
+        """A state as the workflow file writes it: its title and what entering it requires."""
+
+        requires: list[RequirementSpec]
+        aliases: list[str]
+
+
+    class SettingLength(TypedDict, total=False):
+        """A deadline's length taken from an lcspr.toml [calendar] setting."""
+
+        setting: str
+        before: bool
+
+
+    #: A deadline as the workflow file writes it (`from` is a Python keyword, hence this form).
+    DeadlineSpec = TypedDict("DeadlineSpec", {
+        "id": str,
+        "title": str,
+        "rule": str,
+        "per": str,
+        "levels": list[str],
+        "from": "str | dict[str, str]",
+        "working_days": "int | SettingLength",
+        "months": "int | SettingLength",
+        "done": str,
+        "stops_at": list[str],
+        "extends_on_hold": bool,
+        "revised_by": str,
+        "late": str,
+    }, total=False)
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ class Requirement:
 
 @dataclass(frozen=True)
 class Transition:
+    """One move the workflow allows: from which states, to which, by whom, and what it sets and requires."""
+
     sources: tuple[str, ...]
     target: str
     by: tuple[str, ...]
@@ -111,6 +117,8 @@ class Transition:
 
 @dataclass(frozen=True)
 class Workflow:
+    """The workflow as lcspr uses it: its states, levels, moves and deadlines."""
+
     path: Path
     initial: str
     levels: tuple[str, ...]
@@ -222,7 +230,8 @@ def _requirement(raw: RequirementSpec) -> Requirement:
 def load(path: Path | None = None, display: str | None = None, validate: bool = True,
          root: Path | None = None) -> Workflow:
     """Read a workflow file (the default when `path` is None) and check it; with
-    `root`, a check passed before on the same text is remembered there, not redone."""
+    `root`, a text checked before is taken as it parsed then (`read_memo`): it is
+    neither parsed nor checked again."""
     path = path or DEFAULT_WORKFLOW
     display = display or str(path)
     # A workflow outside the repository is named by lcspr.toml, which anyone who can
@@ -233,20 +242,21 @@ def load(path: Path | None = None, display: str | None = None, validate: bool = 
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise WorkflowError(f"{display}: cannot be read ({exc.strerror}); check [overrides] workflow in lcspr.toml.") from None
+    # What a checked text parsed to is kept with it: the same text is neither parsed nor checked again.
+    memo = read_memo.Memo(root, "workflow", read_memo.checks_basis(), keep=2) if root else None
     try:
-        try:
-            data, lines = mdfile.load_yaml(text, display)
-        except Exception as exc:  # FileFormatError already names file:line
-            # mdfile words its YAML errors for case files' frontmatter.
-            raise WorkflowError(str(exc).replace("the frontmatter is not valid YAML", "not valid YAML")) from None
-        if validate:
-            from lcspr import results_cache
-
-            key = results_cache.settings_key(f"workflow {display}", text)
-            if root is None or not results_cache.checked_before(root, key):
+        data = memo.get(display, text) if memo is not None else None
+        if not isinstance(data, dict):
+            try:
+                data, lines = mdfile.load_yaml(text, display)
+            except Exception as exc:  # FileFormatError already names file:line
+                # mdfile words its YAML errors for case files' frontmatter.
+                raise WorkflowError(str(exc).replace("the frontmatter is not valid YAML", "not valid YAML")) from None
+            if validate:
                 _check(data, lines, display)
-                if root is not None:
-                    results_cache.remember_checked(root, key)
+                if memo is not None and read_memo.plain(data):
+                    memo.put(display, text, data)
+                    memo.save()
     except WorkflowError as exc:
         if not private:
             raise

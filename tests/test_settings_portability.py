@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import tomllib
 
 import pytest
 
@@ -29,17 +30,25 @@ def test_every_command_reports_bad_settings_at_their_line(examples_root, args):
 
 
 def test_the_check_is_remembered_by_content_not_skipped(examples_root):
-    memo = examples_root / ".git" / "lcspr" / "settings-checked.json"
+    memo = examples_root / ".git" / "lcspr" / "memo" / "settings.json"
     assert run(examples_root, "list").exit_code == 0
-    remembered = json.loads(memo.read_text())
-    assert remembered  # init checked the new settings and the workflow
+
+    def texts() -> list[str]:
+        """The texts kept as checked; each with what it parsed to (JSON gives TOML's data back exactly)."""
+        kept = json.loads(memo.read_text())["entries"]["lcspr.toml"]
+        assert all(parsed == tomllib.loads(text) for text, parsed in kept)
+        return [text for text, _ in kept]
+
+    remembered = texts()
+    assert remembered == [(examples_root / "lcspr.toml").read_text()]  # the whole text, not a digest of it
     toml = examples_root / "lcspr.toml"
     toml.write_text(toml.read_text().replace('division = "england"', 'division = "wales"'))
     assert run(examples_root, "list").exit_code == 0
-    assert len(json.loads(memo.read_text())) == len(remembered) + 1  # the new text was checked once
+    assert texts() == [toml.read_text(), *remembered]  # the new text was checked once
     toml.write_text(toml.read_text().replace('division = "wales"', 'division = "atlantis"'))
     result = run(examples_root, "list")
     assert result.exit_code == 1 and "calendar.division" in result.output
+    assert len(texts()) == 2  # a failed check is not remembered
 
 
 def test_each_default_is_written_once():
