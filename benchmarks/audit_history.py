@@ -170,7 +170,7 @@ def decide(draft: Draft, target: str, by: str, on: date, reason: str, sets: dict
     (`Lcspr-Approved`, its blob IDs as @blob:PATH@ until the commit's files are known)
     and the message trail.Decision writes."""
     from lcspr import decisions, documents, intake, mdfile, rules, trail
-    from lcspr.audit import approved_files
+    from lcspr.approvals import approved_files
 
     sets = sets or {}
     path = draft.path("case.md")

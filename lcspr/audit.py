@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 from lcspr import audit_state, gitops, history, mdfile, trail
+from lcspr.approvals import approved_files
 from lcspr.errors import GitError
 from lcspr.history import NULL, Change, Commit
 from lcspr.records import ACTIONS_FILE, CASE_FILE, REPORT_FILE, RESPONSES_DIR, Case
@@ -115,14 +116,6 @@ class CaseTrail:
     imported: bool = False
     #: case.md as HEAD holds it: (blob, status); blob "" when it is not in Git (case audits only).
     committed: tuple[str, str | None] = ("", None)
-
-
-def approved_files(kind: str, names: list[str]) -> list[str]:
-    """The files (relative to the case folder) a document of `kind` is made from:
-    for the report, report.md and every agency's response (the merged chronology)."""
-    if kind == "report":
-        return [REPORT_FILE] + sorted(n for n in names if n.startswith(f"{RESPONSES_DIR}/") and n.endswith(".md"))
-    return []
 
 
 class _Recent(Generic[T]):

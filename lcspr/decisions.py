@@ -17,6 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from lcspr import gitops, mdfile, records, rules, trail
+from lcspr.approvals import approved_files, changed_since_approval
 from lcspr.calendar import parse_iso_date
 from lcspr.errors import TransitionRefused, UsageError, ValidationFailed
 from lcspr.intake import response_skeleton
@@ -312,47 +313,6 @@ def options(repo: Repository, case_id: str, on: str | None = None, today: date |
     return result
 
 
-def changed_since_approval(repo: Repository, case: Case, trail_of: CaseTrail | None = None) -> dict[str, list[str]]:
-    """Per approved document kind, a note for each of its files changed since the last
-    approval ("report.md changed since approval on 2026-10-20"); empty when nothing
-    changed. `trail_of` is the audited record of the case (`audit.case_trail`);
-    without it, the approvals are read from the case's decisions' trailers alone."""
-    from lcspr.audit import approved_files
-
-    if trail_of is None and not rules.approval_may_exist(repo.workflow, case.data):
-        return {}  # no approving move has written its fields: no approval to read from Git
-    trail_of = trail_of or recorded_approvals(repo, case.id)
-    notes: dict[str, list[str]] = {}
-    for kind, pinned in trail_of.approved.items():
-        names = approved_files(kind, case.names())
-        now = dict(zip(names, gitops.blob_ids(repo.root, [case.folder / n for n in names])))
-        for name in sorted(set(names) | set(pinned)):
-            if now.get(name) != pinned.get(name):
-                verb = "changed" if name in now and name in pinned else ("was added" if name in now else "was removed")
-                notes.setdefault(kind, []).append(f"{name} {verb} since approval on {trail_of.approved_on.get(kind, '?')}")
-    return notes
-
-
-def recorded_approvals(repo: Repository, case_id: str) -> CaseTrail:
-    """The last approval of each document kind, as the case's decisions record it
-    (`Lcspr-Approved`), without auditing the history: for `show` and `next`."""
-    from lcspr import history
-    from lcspr.audit import CaseTrail
-
-    found = CaseTrail()
-    for commit in history.walk(repo.root, grep=f"^{trail.CASE}: {re.escape(case_id)}$"):
-        record = commit.record
-        if record.case != case_id or not record.approved:
-            continue
-        for transition in repo.workflow.transitions_from(record.source):
-            if transition.target == record.target:
-                for kind in transition.approves:
-                    found.approved[kind] = dict(record.approved)
-                    found.approved_on[kind] = record.decided_on
-                    found.approved_in[kind] = record.commit
-    return found
-
-
 def advance(
     repo: Repository,
     case_id: str,
@@ -410,7 +370,7 @@ def recorder_for(repo: Repository, source: str, target: str, by: str, recorded_b
 
 def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on: str,
             assignments: dict[str, Any], recorded_by: str | None = None, today: date | None = None) -> Decision:
-    from lcspr.audit import approved_files, case_trail
+    from lcspr.audit import case_trail
 
     config = repo.config
     trail_of, findings = case_trail(repo, case.id)

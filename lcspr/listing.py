@@ -64,7 +64,7 @@ def show(repo: Repository, case_id: str) -> dict[str, Any]:
     case = records.read_case(repo.config, case_id, memo=True)  # an unchanged case parses nothing
     changed: list[str] = []
     if rules.approval_may_exist(repo.workflow, case.data):  # else no approval to look up in Git
-        from lcspr.decisions import changed_since_approval
+        from lcspr.approvals import changed_since_approval
 
         changed = [note for notes in changed_since_approval(repo, case).values() for note in notes]
     return {

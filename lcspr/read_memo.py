@@ -91,6 +91,15 @@ class Memo:
                     return version[1]
         return None
 
+    def latest(self, key: str) -> tuple[str, Any] | None:
+        """The text last kept under `key` and its value, whatever the text now is."""
+        self.seen.add(key)
+        versions = self.entries.get(key)
+        if isinstance(versions, list) and versions and isinstance(versions[0], list) and len(versions[0]) == 2 \
+                and isinstance(versions[0][0], str):
+            return versions[0][0], versions[0][1]
+        return None
+
     def put(self, key: str, text: str, value: Any) -> None:
         if self.path is None or value is None:
             return

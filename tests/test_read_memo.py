@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, run
+from conftest import EXAMPLES, git, head, run
 
 from lcspr import mdfile, read_memo
 
@@ -163,3 +163,63 @@ def test_nothing_is_kept_where_git_is_not_a_folder(tmp_path):
     memo.save()
     assert memo.path is None and not (tmp_path / "elsewhere").exists()
     assert read_memo.Memo(tmp_path / "no-repository", "../escape").path is None
+
+
+# --- approvals: read up to a commit, then only what is new --------------------------------
+
+
+def approvals_memo(root: Path) -> tuple[str, list[dict]]:
+    read_to, decisions = json.loads(memo_file(root, f"{CASE}.approvals").read_text(encoding="utf-8"))["entries"][
+        "approving-decisions"][0]
+    return read_to, decisions
+
+
+def test_show_reads_only_the_decisions_made_since_it_last_looked(examples_root, monkeypatch):
+    from test_record import add_finding, approve, ok
+
+    from lcspr import history
+
+    approve(examples_root)
+    assert "approval:" not in ok(examples_root, "show", CASE)
+    read_to, decisions = approvals_memo(examples_root)
+    assert read_to == head(examples_root) and [d["target"] for d in decisions] == ["approved"]
+    add_finding(examples_root)
+    walked: list[str] = []
+    real = history.walk
+    monkeypatch.setattr(history, "walk", lambda root, **kw: walked.append(kw.get("revisions", "HEAD")) or real(root, **kw))
+    assert "  approval: report.md changed since approval on 2026-11-23" in ok(examples_root, "show", CASE)
+    assert walked == [f"{read_to}..{head(examples_root)}"]  # the new commit only
+    walked.clear()
+    ok(examples_root, "show", CASE)
+    assert walked == []  # nothing new: nothing read
+    assert approvals_memo(examples_root)[0] == head(examples_root)
+
+
+def test_a_rewritten_history_is_read_again_in_full(examples_root):
+    from test_record import approve, ok
+
+    before = head(examples_root)
+    approve(examples_root)
+    ok(examples_root, "show", CASE)
+    first = approvals_memo(examples_root)[1][0]["commit"]
+    git(examples_root, "reset", "-q", "--hard", before)  # that approval is gone from the branch
+    git(examples_root, "commit", "-q", "--allow-empty", "-m", "Something else first")
+    approve(examples_root)  # and made again, in other commits
+    assert "approval:" not in ok(examples_root, "show", CASE)
+    read_to, decisions = approvals_memo(examples_root)
+    assert read_to == head(examples_root)
+    assert [d["commit"] for d in decisions] == [head(examples_root)] != [first]  # the lost one is not kept
+
+
+def test_kept_decisions_of_the_wrong_shape_are_read_again(examples_root):
+    from test_record import add_finding, approve, ok
+
+    approve(examples_root)
+    add_finding(examples_root)
+    expected = ok(examples_root, "show", CASE)
+    path = memo_file(examples_root, f"{CASE}.approvals")
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    saved["entries"]["approving-decisions"][0][1] = [{"commit": 1}]
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    assert ok(examples_root, "show", CASE) == expected
+    assert approvals_memo(examples_root)[1][0]["target"] == "approved"
