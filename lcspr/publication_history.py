@@ -104,6 +104,7 @@ def purge_advice(report: HistoryReport) -> str:
         "git-filter-repo); it rewrites every commit from the first named here on: "
         + ", ".join(c[:10] for c in commits[:10]) + (" …" if len(commits) > 10 else "") + ".\n"
         "  3. Run `lcspr check-publication --history` again in the rewritten clone, force-push it, ask the Git "
-        "host to purge its caches, have everyone re-clone, then delete ~/purge.txt. Decisions' commit IDs change: "
+        "host to purge its caches, have everyone delete their old clone whole (its Git objects and lcspr's memos "
+        "in .git/lcspr/ keep the old text) and clone again, then delete ~/purge.txt. Decisions' commit IDs change: "
         "run `lcspr audit --full` afterwards."
     )

@@ -439,6 +439,8 @@ def test_the_history_scan_finds_a_name_committed_once(examples_root, register):
     assert f"{REPORT} (blob " in result.output and bad[:10] in result.output
     assert "registered school" in result.output and "registered child (Child A)" in result.output
     assert "git filter-repo --replace-text" in result.output
+    # Old clones keep the text in Git's objects and in lcspr's memos: deleted whole, not edited.
+    assert "delete their old clone whole" in " ".join(result.output.split()) and ".git/lcspr/" in result.output
     assert "Exampleton" not in result.output
 
 
