@@ -23,6 +23,7 @@ from lcspr import gitops, read_memo
 from lcspr.records import REPORT_FILE, RESPONSES_DIR, Case
 
 if TYPE_CHECKING:  # pragma: no cover
+    from lcspr.history import Commit
     from lcspr.repository import Repository
 
 
@@ -86,50 +87,23 @@ def recorded_approvals(repo: Repository, case_id: str) -> Approvals:
     return found
 
 
-#: The memo's one key: the decisions that carry approved files, with the commit read up to.
-_KEY = "approving-decisions"
-
-
 def _approving_decisions(repo: Repository, case_id: str) -> list[dict[str, Any]]:
     """The case's decisions that record approved files, oldest first, as plain data
     (which of them approve what is the workflow's to say, and is worked out each time)."""
-    root = repo.root
-    head = gitops.git(root, "rev-parse", "-q", "--verify", "HEAD", check=False).stdout.strip()
-    if not head:
-        return []
-    memo = read_memo.Memo(root, f"{case_id}.approvals")
-    kept = memo.latest(_KEY)
-    read_to, found = kept if kept is not None and _plausible(kept[1]) else ("", [])
-    if read_to == head:
-        return found
-    revisions = "HEAD"
-    if read_to and re.fullmatch(r"[0-9a-f]{40,64}", read_to) and \
-            gitops.git(root, "merge-base", "--is-ancestor", read_to, head, check=False).returncode == 0:
-        revisions = f"{read_to}..{head}"  # only what is new; else (a rewritten branch) all again
-    else:
-        found = []
-    found = found + _read(repo, case_id, revisions)
-    memo.put(_KEY, head, found)
-    memo.save()
-    return found
+    from lcspr import trail
 
-
-def _plausible(records: Any) -> bool:
-    """Whether kept decisions have the shape `_read` gives them (else they are read again)."""
-    return isinstance(records, list) and all(
-        isinstance(r, dict) and all(isinstance(r.get(k), str) for k in ("commit", "source", "target", "decided_on"))
-        and isinstance(r.get("approved"), dict) and all(isinstance(v, str) for v in r["approved"].values())
-        for r in records)
-
-
-def _read(repo: Repository, case_id: str, revisions: str) -> list[dict[str, Any]]:
-    from lcspr import history, trail
-
-    found = []
-    for commit in history.walk(repo.root, grep=f"^{trail.CASE}: {re.escape(case_id)}$", revisions=revisions,
-                               reasons=False):
+    def pick(commit: Commit) -> dict[str, Any] | None:
         record = commit.record
-        if record.case == case_id and record.approved:
-            found.append({"commit": record.commit, "source": record.source, "target": record.target,
-                          "approved": dict(record.approved), "decided_on": record.decided_on})
-    return found
+        if record.case != case_id or not record.approved:
+            return None
+        return {"commit": record.commit, "source": record.source, "target": record.target,
+                "approved": dict(record.approved), "decided_on": record.decided_on}
+
+    return read_memo.commits_since(repo.root, f"{case_id}.approvals", f"^{trail.CASE}: {re.escape(case_id)}$",
+                                   pick, _plausible)
+
+
+def _plausible(record: dict[str, Any]) -> bool:
+    """Whether a kept decision has the shape `pick` gives it (else all are read again)."""
+    return all(isinstance(record.get(k), str) for k in ("commit", "source", "target", "decided_on")) \
+        and isinstance(record.get("approved"), dict) and all(isinstance(v, str) for v in record["approved"].values())

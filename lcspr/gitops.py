@@ -64,6 +64,24 @@ def git(root: Path, *args: str, input: str | None = None, check: bool = True) ->
     return done
 
 
+def git_together(root: Path, *commands: list[str]) -> list[subprocess.CompletedProcess[str]]:
+    """Run several read-only `git -C root ...` commands at once (each on its own core
+    where there is one); their results in order. Each is checked as `git` checks."""
+    try:
+        started = [subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    encoding="utf-8", errors="replace", env=git_env()) for args in commands]
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH; install Git and try again.") from None
+    results = []
+    for args, process in zip(commands, started):
+        out, err = process.communicate()  # the others run on meanwhile; their pipes wait to be read
+        results.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
+    for args, done in zip(commands, results):
+        if done.returncode != 0:
+            raise GitError(f"git {args[0]} failed: {(done.stderr or done.stdout).strip()}")
+    return results
+
+
 def records(root: Path, args: list[str], separator: str, chunk: int = 1 << 20) -> Iterator[str]:
     """The output of `git args...`, record by record (split on `separator`, the text
     before the first one dropped), read as Git writes it. Git's pipe is widened (to

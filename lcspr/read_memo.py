@@ -24,11 +24,15 @@ import functools
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcspr import __version__, mdfile
 from lcspr.mdfile import MarkdownFile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lcspr.history import Commit
 
 MEMO_DIR = "memo"
 #: The layout of a memo's entries; a memo of another layout is not read.
@@ -170,3 +174,44 @@ def read(memo: Memo | None, path: Path, display: str) -> MarkdownFile:
     if memo is not None and (parsed := _parsed(md.data, md.lines)) is not None:
         memo.put(display, text, {**parsed, "start": md.fm_offset, "body": len(text) - len(md.body)})
     return md
+
+
+#: The memo key of commits read up to a point of the history.
+COMMITS = "commits"
+
+
+def commits_since(root: Path, name: str, grep: str, pick: Callable[[Commit], dict[str, Any] | None],
+                  plausible: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+    """What `pick` takes (plain data, or None) from each commit of HEAD's history whose
+    message matches `grep`, oldest first, kept in the memo `name` with the commit read up
+    to, so the next call reads only the commits made since (one `git rev-parse` when there
+    are none). When that commit is no longer in the history (a rewritten branch), or what
+    was kept is not `plausible`, everything is read again."""
+    from lcspr import gitops
+
+    head = gitops.git(root, "rev-parse", "-q", "--verify", "HEAD", check=False).stdout.strip()
+    if not head:
+        return []
+    memo = Memo(root, name)
+    kept = memo.latest(COMMITS)
+    read_to: str = ""
+    found: list[dict[str, Any]] = []
+    if kept is not None and isinstance(kept[1], list) and all(isinstance(i, dict) and plausible(i) for i in kept[1]):
+        read_to, found = kept
+    if read_to == head:
+        return found
+    revisions = "HEAD"
+    if read_to and re.fullmatch(r"[0-9a-f]{40,64}", read_to) and \
+            gitops.git(root, "merge-base", "--is-ancestor", read_to, head, check=False).returncode == 0:
+        revisions = f"{read_to}..{head}"  # only what is new
+    else:
+        found = []
+    from lcspr import history
+
+    for commit in history.walk(root, grep=grep, revisions=revisions, reasons=False):
+        item = pick(commit)
+        if item is not None:
+            found.append(item)
+    memo.put(COMMITS, head, found)
+    memo.save()
+    return found

@@ -6,6 +6,7 @@ and report.md, each Markdown with YAML frontmatter.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,9 +100,8 @@ def case_ids(config: Config) -> list[str]:
     cases = paths.inside_repository(config.root, config.cases_dir, "cases folder")
     if not cases.is_dir():
         return []
-    return sorted(
-        p.name for p in cases.iterdir() if (p.is_dir() or p.is_symlink()) and not p.name.startswith(".")
-    )
+    with os.scandir(cases) as entries:  # the folder's own entry types: no stat per case
+        return sorted(e.name for e in entries if (e.is_symlink() or e.is_dir()) and not e.name.startswith("."))
 
 
 def case_folder(config: Config, case_id: str) -> Path:

@@ -55,13 +55,17 @@ def case_keys(root: Path) -> dict[str, Key]:
         if len(parts) == 3 and parts[0] == "cases":
             keys.setdefault(parts[1], {})[parts[2]] = [parts[2], mode, blob]
 
-    for record in gitops.git(root, "ls-files", "-s", "-z", "--", "cases").stdout.split("\0"):
+    # Three reads of Git at once: the untracked scan walks every folder and takes longest.
+    indexed, changed_out, untracked_out = gitops.git_together(
+        root, ["ls-files", "-s", "-z", "--", "cases"], ["diff-files", "--name-only", "-z", "--", "cases"],
+        ["ls-files", "-o", "-z", "--exclude-standard", "--", "cases"])
+    for record in indexed.stdout.split("\0"):
         if record:
             meta, _, path = record.partition("\t")
             mode, blob, _stage = meta.split()
             put(path, mode, blob)
-    changed = gitops.git(root, "diff-files", "--name-only", "-z", "--", "cases").stdout.split("\0")
-    untracked = gitops.git(root, "ls-files", "-o", "-z", "--exclude-standard", "--", "cases").stdout.split("\0")
+    changed = changed_out.stdout.split("\0")
+    untracked = untracked_out.stdout.split("\0")
     for path in filter(None, changed + untracked):
         full = root / path
         if full.is_symlink():

@@ -6,12 +6,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lcspr import gitops, history, mdfile, paths, records, trail
+from lcspr import gitops, mdfile, paths, read_memo, records, trail
 from lcspr.errors import FileFormatError, UnsafePath
 from lcspr.records import Case
 from lcspr.repository import Repository
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lcspr.history import Commit
 
 # `<<<<<<< ours` / `>>>>>>> theirs`: a line of seven `=` alone is also a Markdown
 # heading underline, so it does not count.
@@ -282,13 +285,13 @@ def _allocated_twice(repo: Repository, ids: set[str]) -> list[Problem]:
         return []
     opened: dict[str, list[str]] = {}
     moved: dict[str, int] = {}
-    grep = f"^{trail.ACTION}: ({trail.NEW_CASE}|{trail.REALLOCATE})$"
-    for commit in reversed(list(history.walk(root, grep=grep))):
-        record = commit.record
-        if record.action == trail.NEW_CASE:
-            opened.setdefault(record.case, []).append(commit.sha[:10])
-        elif record.action == trail.REALLOCATE:
-            moved[record.case] = moved.get(record.case, 0) + 1
+    # The history is read once; after that only the commits made since (`read_memo.commits_since`).
+    for item in read_memo.commits_since(root, "allocations", f"^{trail.ACTION}: ({trail.NEW_CASE}|{trail.REALLOCATE})$",
+                                        _allocation, _plausible_allocation):
+        if item["action"] == trail.NEW_CASE:
+            opened.setdefault(item["case"], []).append(item["commit"])
+        else:
+            moved[item["case"]] = moved.get(item["case"], 0) + 1
     problems = []
     for case_id, commits in sorted(opened.items()):
         if len(commits) - 1 <= moved.get(case_id, 0) or case_id not in ids:
@@ -305,10 +308,23 @@ def _allocated_twice(repo: Repository, ids: set[str]) -> list[Problem]:
                 records.relative(repo.config, case_md),
                 line,
                 "id",
-                f"{case_id} was opened twice, by commits {', '.join(reversed(commits))} (two branches "
+                f"{case_id} was opened twice, by commits {', '.join(commits)} (two branches "
                 "allocated the same ID). Open the other case again with `lcspr new-case`, move its files "
                 "to the new folder, and commit that with the trailers "
                 f"`git commit --trailer 'Lcspr-Case: {case_id}' --trailer 'Lcspr-Action: {trail.REALLOCATE}'`.",
             )
         )
     return problems
+
+
+def _allocation(commit: Commit) -> dict[str, Any] | None:
+    """A commit that opened or moved a case, as `_allocated_twice` keeps it."""
+    record = commit.record
+    if record.action not in (trail.NEW_CASE, trail.REALLOCATE) or not record.case:
+        return None
+    return {"action": record.action, "case": record.case, "commit": commit.sha[:10]}
+
+
+def _plausible_allocation(item: dict[str, Any]) -> bool:
+    return item.get("action") in (trail.NEW_CASE, trail.REALLOCATE) and \
+        all(isinstance(item.get(k), str) for k in ("case", "commit"))

@@ -170,7 +170,7 @@ def test_nothing_is_kept_where_git_is_not_a_folder(tmp_path):
 
 def approvals_memo(root: Path) -> tuple[str, list[dict]]:
     read_to, decisions = json.loads(memo_file(root, f"{CASE}.approvals").read_text(encoding="utf-8"))["entries"][
-        "approving-decisions"][0]
+        "commits"][0]
     return read_to, decisions
 
 
@@ -219,7 +219,26 @@ def test_kept_decisions_of_the_wrong_shape_are_read_again(examples_root):
     expected = ok(examples_root, "show", CASE)
     path = memo_file(examples_root, f"{CASE}.approvals")
     saved = json.loads(path.read_text(encoding="utf-8"))
-    saved["entries"]["approving-decisions"][0][1] = [{"commit": 1}]
+    saved["entries"]["commits"][0][1] = [{"commit": 1}]
     path.write_text(json.dumps(saved), encoding="utf-8")
     assert ok(examples_root, "show", CASE) == expected
     assert approvals_memo(examples_root)[1][0]["target"] == "approved"
+
+
+def test_validate_reads_only_the_allocations_made_since_it_last_looked(examples_root, monkeypatch):
+    from lcspr import history
+
+    assert run(examples_root, "validate").exit_code == 0
+    read_to = head(examples_root)
+    for _ in range(2):  # the same ID opened twice, as two merged branches would leave it
+        git(examples_root, "commit", "-q", "--allow-empty", "-m", "LIG-2026-002: open", "--trailer",
+            "Lcspr-Case: LIG-2026-002", "--trailer", "Lcspr-Action: new-case")
+    walked: list[str] = []
+    real = history.walk
+    monkeypatch.setattr(history, "walk", lambda root, **kw: walked.append(kw.get("revisions", "HEAD")) or real(root, **kw))
+    result = run(examples_root, "validate")
+    assert result.exit_code == 1 and "LIG-2026-002 was opened twice" in result.output
+    assert walked == [f"{read_to}..{head(examples_root)}"]
+    walked.clear()
+    assert "LIG-2026-002 was opened twice" in run(examples_root, "validate").output
+    assert walked == []  # nothing new: nothing read, the finding still made
