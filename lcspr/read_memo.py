@@ -1,4 +1,4 @@
-"""What files parsed to, kept between runs for the commands that only look.
+"""What files parsed to, and what commits said, kept between runs for the commands that only look.
 
 Most of what `lcspr show` costs is parsing YAML: importing PyYAML alone takes
 longer than everything else `show` does. So what a case file, the workflow or
@@ -10,6 +10,11 @@ Settings are kept only once they have passed their check.
 
 The text is compared, not a digest of it: anyone who can commit writes these
 files, and no file of theirs can be made to look like one parsed before.
+
+`commits_since` does the same for the history: what some check takes from the
+commits whose message matches a pattern (the decisions that approved files, the
+commits that opened or moved a case) is kept with the commit it was read up to,
+so the next run reads only the commits made since.
 
 Like the validation cache, the memo is never committed, may be deleted at any
 time, is replaced atomically (two runs at once each leave a whole file whose
