@@ -14,7 +14,7 @@ import io
 import os
 import re
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -57,11 +57,17 @@ def git(root: Path, *args: str, input: str | None = None, check: bool = True) ->
             env=git_env(),
         )
     except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH; install Git and try again.") from None
+        raise GitError(_NO_GIT) from None
     if check and done.returncode != 0:
-        said = (done.stderr or done.stdout).strip()
-        raise GitError(f"git {args[0]} failed: {said}")
+        raise _failed(args, done)
     return done
+
+
+_NO_GIT = "git is not installed or not on PATH; install Git and try again."
+
+
+def _failed(args: Sequence[str], done: subprocess.CompletedProcess[str]) -> GitError:
+    return GitError(f"git {args[0]} failed: {(done.stderr or done.stdout).strip()}")
 
 
 def git_together(root: Path, *commands: list[str]) -> list[subprocess.CompletedProcess[str]]:
@@ -71,14 +77,14 @@ def git_together(root: Path, *commands: list[str]) -> list[subprocess.CompletedP
         started = [subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     encoding="utf-8", errors="replace", env=git_env()) for args in commands]
     except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH; install Git and try again.") from None
+        raise GitError(_NO_GIT) from None
     results = []
     for args, process in zip(commands, started):
         out, err = process.communicate()  # the others run on meanwhile; their pipes wait to be read
         results.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
     for args, done in zip(commands, results):
         if done.returncode != 0:
-            raise GitError(f"git {args[0]} failed: {(done.stderr or done.stdout).strip()}")
+            raise _failed(args, done)
     return results
 
 

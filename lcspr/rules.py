@@ -15,7 +15,7 @@ from lcspr.mdfile import field_value
 from lcspr.records import Case
 from lcspr.repository import Repository
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pragma: no cover
     from lcspr.workflow import Workflow
 
 Rule = Callable[[Repository, Case, dict[str, Any]], list[str]]

@@ -334,14 +334,3 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any], names: dict[st
     found = [name for top, group in names.items() if before.get(top) != after.get(top)
              for name in group if "." not in name or field_value(before, name) != field_value(after, name)]
     return sorted(found)
-    # Most top-level values are unchanged between two versions: compare each of those once.
-    differs: dict[str, bool] = {}
-    found = []
-    for name in names:
-        top, dot, _ = name.partition(".")
-        changed = differs.get(top)
-        if changed is None:
-            changed = differs[top] = before.get(top) != after.get(top)
-        if changed and (not dot or field_value(before, name) != field_value(after, name)):
-            found.append(name)
-    return sorted(found)

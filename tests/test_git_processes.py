@@ -71,3 +71,15 @@ def test_the_busy_checks_look_in_the_linked_worktrees_own_git_folder(examples_ro
     assert result.exit_code == 1, result.output
     assert ("a merge" if busy == "MERGE_HEAD" else "index.lock exists") in result.output
     assert head(linked) == before
+
+
+def test_reads_run_together_give_each_result_and_fail_as_one_would(tmp_path):
+    from lcspr import gitops
+    from lcspr.errors import GitError
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "a.md").write_text("a\n", encoding="utf-8")
+    listed, untracked = gitops.git_together(tmp_path, ["ls-files", "-z"], ["ls-files", "-o", "-z"])
+    assert (listed.stdout, untracked.stdout) == ("", "a.md\0")
+    with pytest.raises(GitError, match=r"^git rev-parse failed: fatal: "):
+        gitops.git_together(tmp_path, ["ls-files"], ["rev-parse", "--verify", "nowhere"])
