@@ -1,11 +1,13 @@
-"""Validation results kept between runs, keyed by what they were computed from.
+"""Results per case kept between runs, keyed by what they were computed from.
 
-A case's problems depend only on its files and on the inputs every case shares:
-the schemas, the workflow, lcspr.toml, lcspr's own version and today's date (a
-date "in the future" stops being one). The key of a case is its files' Git blob
-IDs (and modes, so a file replaced by a link is a new key), read from Git's
-index; the few files that differ from the index (edited, added, deleted) are
-hashed from disk. An unchanged case is never read again.
+`validate` keeps each case's problems, `list` and `due` each case's overview
+(lcspr.overview). Each depends only on the case's files and on the inputs every
+case shares: the schemas, the workflow, lcspr.toml, lcspr's own version and
+today's date (a date "in the future" stops being one, a deadline comes nearer).
+The key of a case is its files' Git blob IDs (and modes, so a file replaced by a
+link is a new key), read from Git's index; the few files that differ from the
+index (edited, added, deleted, untracked, ignored) are hashed from disk with
+SHA-256. An unchanged case is never read again.
 
 The cache lives under `.git/lcspr/`, is never committed, may be deleted at any
 time, and is replaced atomically, so two runs at once each leave a whole file
@@ -20,10 +22,13 @@ import json
 import os
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcspr import __version__, gitops
 from lcspr.resources import resource_dir
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lcspr.repository import Repository
 
 CACHE_NAME = "validate-cache.json"
 
@@ -31,9 +36,11 @@ CACHE_NAME = "validate-cache.json"
 Key = list[list[str]]
 
 
-def inputs_identity(root: Path, workflow_file: Path | None) -> str:
-    """A hash of everything but the case files that a validation result depends on."""
+def inputs_identity(root: Path, workflow_file: Path | None, *more: str) -> str:
+    """A hash of everything but the case files that a result depends on (and `more`)."""
     digest = hashlib.sha256(f"lcspr {__version__}\0today {date.today().isoformat()}\0".encode())
+    for part in more:
+        digest.update(part.encode() + b"\0")
     sources = sorted(resource_dir("schemas").glob("*.schema.json"))
     sources += [root / "lcspr.toml", workflow_file or Path(__file__).resolve().parent / "workflow.yaml"]
     for path in sources:
@@ -56,9 +63,10 @@ def case_keys(root: Path) -> dict[str, Key]:
             keys.setdefault(parts[1], {})[parts[2]] = [parts[2], mode, blob]
 
     # Three reads of Git at once: the untracked scan walks every folder and takes longest.
+    # It lists ignored files too: lcspr reads a case's files whatever .gitignore says.
     indexed, changed_out, untracked_out = gitops.git_together(
         root, ["ls-files", "-s", "-z", "--", "cases"], ["diff-files", "--name-only", "-z", "--", "cases"],
-        ["ls-files", "-o", "-z", "--exclude-standard", "--", "cases"])
+        ["ls-files", "-o", "-z", "--", "cases"])
     for record in indexed.stdout.split("\0"):
         if record:
             meta, _, path = record.partition("\t")
@@ -68,20 +76,31 @@ def case_keys(root: Path) -> dict[str, Key]:
     untracked = untracked_out.stdout.split("\0")
     for path in filter(None, changed + untracked):
         full = root / path
+        # SHA-256, not Git's SHA-1: two files made to share a SHA-1 cannot share a key.
         if full.is_symlink():
-            put(path, "link", hashlib.sha1(os.readlink(full).encode()).hexdigest())
+            put(path, "link", hashlib.sha256(os.readlink(full).encode()).hexdigest())
         elif full.is_file():
-            put(path, "file", hashlib.sha1(full.read_bytes()).hexdigest())
+            put(path, "file", hashlib.sha256(full.read_bytes()).hexdigest())
         else:
             put(path, "gone", "")
     return {case: sorted(files.values()) for case, files in keys.items()}
 
 
-class ResultsCache:
-    """Problems per case, for one identity of the shared inputs."""
+def open_cache(repo: Repository, name: str, *more: str) -> tuple[ResultsCache, dict[str, Key]] | None:
+    """The cache `name` for today's shared inputs (and `more`), with every case's key;
+    None outside a Git work tree's root, where there are no keys."""
+    root = repo.root
+    if gitops.toplevel(root) != root.resolve():
+        return None
+    identity = inputs_identity(root, repo.config.workflow_file, *more)
+    return ResultsCache(root, identity, name), case_keys(root)
 
-    def __init__(self, root: Path, identity: str) -> None:
-        self.path = gitops.git_dir(root) / "lcspr" / CACHE_NAME
+
+class ResultsCache:
+    """One result per case, for one identity of the shared inputs."""
+
+    def __init__(self, root: Path, identity: str, name: str = CACHE_NAME) -> None:
+        self.path = gitops.git_dir(root) / "lcspr" / name
         self.identity = identity
         self.entries: dict[str, Any] = {}
         self.changed = False
@@ -92,15 +111,16 @@ class ResultsCache:
         except (OSError, ValueError, AttributeError):
             pass  # no cache, or one from another version: start afresh
 
-    def get(self, case_id: str, key: Key) -> list[list[Any]] | None:
+    def get(self, case_id: str, key: Key) -> Any:
+        """The result kept for the case under `key`, or None. Its shape is the caller's
+        to check: the file may have been damaged."""
         entry = self.entries.get(case_id)
         if isinstance(entry, dict) and entry.get("key") == key:
-            problems = entry.get("problems")
-            return problems if isinstance(problems, list) else None
+            return entry.get("result")
         return None
 
-    def put(self, case_id: str, key: Key, problems: list[list[Any]]) -> None:
-        self.entries[case_id] = {"key": key, "problems": problems}
+    def put(self, case_id: str, key: Key, result: Any) -> None:
+        self.entries[case_id] = {"key": key, "result": result}
         self.changed = True
 
     def save(self) -> None:
@@ -109,7 +129,7 @@ class ResultsCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         import tempfile  # only a write needs it: listings start without it
 
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".validate-cache.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"identity": self.identity, "cases": self.entries}, handle)

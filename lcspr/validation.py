@@ -218,8 +218,10 @@ def validate(repo: Repository, case_ids: list[str] | None = None, cache: bool = 
             records.case_folder(repo.config, case_id)  # UnknownCase, with a suggestion
         except UnsafePath:
             pass  # check_case reports each link as a problem at its path
+    from lcspr import results_cache  # hashlib: only a validation needs it
+
     problems: list[Problem] = []
-    results = _cache(repo) if cache else None
+    results = results_cache.open_cache(repo, results_cache.CACHE_NAME) if cache else None
     for case_id in ids:
         if results is None:
             problems.extend(check_case(repo, case_id)[1])
@@ -227,7 +229,7 @@ def validate(repo: Repository, case_ids: list[str] | None = None, cache: bool = 
         store, keys = results
         key = keys.get(case_id, [])
         found = store.get(case_id, key)
-        if found is None:
+        if not _problem_entries(found):
             checked = check_case(repo, case_id)[1]
             store.put(case_id, key, [[p.file, p.line, p.where, p.message] for p in checked])
         else:
@@ -264,15 +266,11 @@ def cases_of_files(repo: Repository, files: list[str], base: Path | None = None)
     return found
 
 
-def _cache(repo: Repository) -> tuple[Any, dict[str, Any]] | None:
-    """The results cache and every case's key, or None outside a Git work tree's root."""
-    from lcspr import results_cache
-
-    root = repo.root
-    if gitops.toplevel(root) != root.resolve():
-        return None
-    store = results_cache.ResultsCache(root, results_cache.inputs_identity(root, repo.config.workflow_file))
-    return store, results_cache.case_keys(root)
+def _problem_entries(found: Any) -> bool:
+    """Whether a kept result has the shape of a list of problems (the cache may be damaged)."""
+    return isinstance(found, list) and all(
+        isinstance(entry, list) and len(entry) == 4 and all(isinstance(p, (str, int)) or p is None for p in entry)
+        for entry in found)
 
 
 def _allocated_twice(repo: Repository, ids: set[str]) -> list[Problem]:
