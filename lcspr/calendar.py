@@ -195,7 +195,7 @@ def _name_hash(text: str) -> int:
     return value
 
 
-def _release() -> str:
+def holidays_release() -> str:
     """Which holidays release is installed (its files' place and times), without importing it."""
     import importlib.util
 
@@ -216,7 +216,7 @@ def _release() -> str:
 @cache
 def _memo() -> dict[str, Any]:
     """The remembered bank holidays of the installed holidays release (empty when none are)."""
-    release = _release()
+    release = holidays_release()
     if not release:
         return {}
     try:

@@ -300,19 +300,15 @@ def needed_kinds(workflow: Workflow) -> set[str]:
 
 def all_due(repo: Repository, today: date | None = None, within: int | None = None) -> list[Due]:
     """Every open deadline of every case, most urgent first; `within` keeps those
-    due within that many working days (overdue and delayed ones always show)."""
-    from lcspr import records
+    due within that many working days (overdue and delayed ones always show). Each
+    case is read only when it changed (lcspr.overview)."""
+    from lcspr.overview import overviews
 
-    today = today or date.today()
     found: list[Due] = []
-    from lcspr.errors import LcsprError
-
-    for case_id in records.case_ids(repo.config):
-        try:
-            case = records.read_case(repo.config, case_id, needed_kinds(repo.workflow))
-            found.extend(open_deadlines(repo.config, repo.workflow, case, today=today))
-        except LcsprError as exc:  # one broken case must not hide every other case's deadlines
-            found.append(Due(case_id, "", "(cannot be read)", "", 0, UNREADABLE, "", "", note=str(exc)))
+    for seen in overviews(repo, today):
+        found.extend(seen.due)
+        if seen.problem:  # one broken case must not hide every other case's deadlines
+            found.append(Due(seen.id, "", "(cannot be read)", "", 0, UNREADABLE, "", "", note=seen.problem))
     if within is not None:
         found = [d for d in found if d.state != "open" or d.working_days_left <= within]
     return sorted(found, key=lambda d: (d.state != UNREADABLE, d.state == "delayed", d.due, d.case, d.deadline,

@@ -12,8 +12,9 @@ COLUMNS = ("id", "title", "status", "level", "referred_by", "received", "next_de
 
 
 def case_rows(repo: Repository, status: str | None = None, level: str | None = None) -> list[dict[str, Any]]:
-    """One row per case, read from case.md alone; a file that cannot be read shows as such."""
-    from lcspr.deadlines import needed_kinds, open_deadlines
+    """One row per case, with its most urgent open deadline; a case whose files cannot
+    be read shows as such. Each case is read only when it changed (lcspr.overview)."""
+    from lcspr.overview import overviews
 
     for option, value, known in (("--status", status, repo.workflow.states), ("--level", level, repo.workflow.levels)):
         if value and value not in known:
@@ -21,25 +22,12 @@ def case_rows(repo: Repository, status: str | None = None, level: str | None = N
                              f"{'states' if option == '--status' else 'levels'} ({', '.join(known)})"
                              f"{did_you_mean(value, known)}")
     rows = []
-    kinds = needed_kinds(repo.workflow)  # a listing reads no referral or report
-    for case_id in records.case_ids(repo.config):
-        try:
-            case = records.read_case(repo.config, case_id, kinds)
-            data = case.data
-        except LcsprError as exc:  # list shows every case, even one whose files are broken
-            rows.append({"id": case_id, "title": "", "status": "(unreadable)", "level": "",
-                         "referred_by": "", "received": "", "next_deadline": "", "problem": str(exc)})
-            continue
-        row = {
-            "id": case_id,
-            "title": data.get("title", ""),
-            "status": data.get("status", ""),
-            "level": data.get("level") or "",
-            "referred_by": data.get("referred_by", ""),
-            "received": dates.get("received", "") if isinstance(dates := data.get("dates"), dict) else "",
-            "next_deadline": _describe(open_deadlines(repo.config, repo.workflow, case)),
-        }
-        rows.append(row)
+    for seen in overviews(repo):
+        if seen.problem:  # list shows every case, even one whose files are broken
+            rows.append({"id": seen.id, "title": "", "status": "(unreadable)", "level": "",
+                         "referred_by": "", "received": "", "next_deadline": "", "problem": seen.problem})
+        else:
+            rows.append({"id": seen.id, **seen.case, "next_deadline": _describe(seen.due)})
     if status:
         rows = [r for r in rows if r["status"] == status]
     if level:

@@ -128,9 +128,9 @@ class _FixedDate(date):
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> date:
     """`lcspr new-case` takes today as the default --received and refuses later
     dates: fix today at FIXED_TODAY so tests do not depend on the clock."""
-    from lcspr import corrections, deadlines, decisions, intake, schemas
+    from lcspr import corrections, deadlines, decisions, intake, overview, schemas
 
-    for module in (intake, decisions, deadlines, corrections, schemas):
+    for module in (intake, decisions, deadlines, corrections, overview, schemas):
         monkeypatch.setattr(module, "date", _FixedDate)
     return FIXED_TODAY
 
