@@ -27,7 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from national_scale import LCSPR, Row, compare, isolated_env, make_cases, print_table, run, timed
+from national_scale import LCSPR, Row, compare, forget_overviews, isolated_env, make_cases, print_table, run, timed
 
 
 def site_rows(env: dict[str, str], root: Path, scratch: Path, count: int, repeat: int) -> list[Row]:
@@ -44,8 +44,9 @@ def site_rows(env: dict[str, str], root: Path, scratch: Path, count: int, repeat
         state.unlink(missing_ok=True)
 
     label = f"{count:,} cases"
-    warm = compare(repeat, site, listing)
-    cold = compare(repeat, site, listing, before_lcspr=forget_audit)
+    unkept = forget_overviews(root)  # the baseline reads every case
+    warm = compare(repeat, site, listing, before_baseline=unkept)
+    cold = compare(repeat, site, listing, before_lcspr=forget_audit, before_baseline=unkept)
     return [
         Row(f"`site`, {label}", warm[0], "`list --format json`", warm[1], "≤ 5x", "audit from its verified point"),
         Row(f"`site`, {label}, cold audit", cold[0], "`list --format json`", cold[1], "≤ 5x", "whole history audited"),
