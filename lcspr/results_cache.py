@@ -67,11 +67,12 @@ def case_keys(root: Path) -> dict[str, Key]:
     indexed, changed_out, untracked_out = gitops.git_together(
         root, ["ls-files", "-s", "-z", "--", "cases"], ["diff-files", "--name-only", "-z", "--", "cases"],
         ["ls-files", "-o", "-z", "--", "cases"])
-    for record in indexed.stdout.split("\0"):
-        if record:
-            meta, _, path = record.partition("\t")
-            mode, blob, _stage = meta.split()
-            put(path, mode, blob)
+    for record in indexed.stdout.split("\0"):  # `put`, written out: this runs once per file
+        meta, _, path = record.partition("\t")
+        parts = path.split("/", 2)
+        if len(parts) == 3 and parts[0] == "cases":
+            mode, blob, _stage = meta.split(" ")
+            keys.setdefault(parts[1], {})[parts[2]] = [parts[2], mode, blob]
     changed = changed_out.stdout.split("\0")
     untracked = untracked_out.stdout.split("\0")
     for path in filter(None, changed + untracked):
