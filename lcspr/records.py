@@ -48,12 +48,17 @@ class Case:
 
     def names(self) -> list[str]:
         """The files read, by name in the case folder (case.md, responses/police.md, ...)."""
-        plain = {"case": CASE_FILE, "referral": REFERRAL_FILE, "report": REPORT_FILE, "actions": ACTIONS_FILE}
-        return [plain.get(kind) or f"{RESPONSES_DIR}/{kind.split(':', 1)[1]}.md" for kind in self.files]
+        return [file_name(kind) for kind in self.files]
 
     def responses(self) -> dict[str, MarkdownFile]:
         """The referral responses, by agency ID (the file name)."""
         return {kind.split(":", 1)[1]: f for kind, f in self.files.items() if kind.startswith("response:")}
+
+
+def file_name(kind: str) -> str:
+    """The name in its case folder of the file of `kind` (case.md, responses/police.md, ...)."""
+    plain = {"case": CASE_FILE, "referral": REFERRAL_FILE, "report": REPORT_FILE, "actions": ACTIONS_FILE}
+    return plain.get(kind) or f"{RESPONSES_DIR}/{kind.split(':', 1)[1]}.md"
 
 
 def _escapes(name: str) -> bool:
