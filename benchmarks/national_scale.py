@@ -22,8 +22,9 @@ prints the medians as ratios, so the figures do not depend on the machine:
 | show | `lcspr show ID` of an unchanged case (what it parsed kept in .git/lcspr/memo/) | `python -c "import click"` |
 | show, changed | `lcspr show ID` with the case's memo removed, as after its files changed | `python -c "import click"` |
 | help | `lcspr --help` | `python -c "import click"` |
-| list | `lcspr list` of unchanged cases (each case's overview kept in .git/lcspr/) | `python -c "import click"` |
-| list, first of the day | `lcspr list` with no overview kept: every case read | `python -c "import click"` |
+| list | `lcspr list` of unchanged cases (each case's overview kept in .git/lcspr/ that day) | `python -c "import click"` |
+| list, a new day | `lcspr list` with only what the files said kept: deadlines counted again | `python -c "import click"` |
+| list, nothing kept | `lcspr list` reading every case | `python -c "import click"` |
 | render | `lcspr render ID report`, 2,000-row chronology | the same, every chronology empty |
 
 `--big` adds the validate rows for 10,000 cases, and audit on 100,000 decisions
@@ -148,11 +149,13 @@ def compare(repeat: int, lcspr: Step, baseline: Step, before_lcspr: Step | None 
     return statistics.median(times[0]), statistics.median(times[1])
 
 
-def forget_overviews(root: Path) -> Step:
-    """A step that removes the overviews `list` and `due` keep, so the next list reads
-    every case, as the first one of a day does (a baseline of reading the cases)."""
+def forget_overviews(root: Path, inputs: bool = True) -> Step:
+    """A step that removes the overviews `list` and `due` keep, as on a new day, and
+    with `inputs` what they read of the files too, so the next list reads every case
+    (a baseline of reading the cases)."""
     def forget() -> None:
-        (root / ".git" / "lcspr" / "overview-cache.json").unlink(missing_ok=True)
+        for name in ("overview-cache.json", "overview-inputs.json") if inputs else ("overview-cache.json",):
+            (root / ".git" / "lcspr" / name).unlink(missing_ok=True)
 
     return forget
 
@@ -382,6 +385,7 @@ def startup_rows(env: dict[str, str], root: Path, count: int, cases: list[tuple[
     listing = timed(env, root, [LCSPR, "list"])
     listing()  # the first list of the day keeps each case's overview (.git/lcspr/overview-cache.json)
     listed = compare(repeat, listing, click)
+    new_day = compare(repeat, listing, click, before_lcspr=forget_overviews(root, inputs=False))
     unlisted = compare(repeat, listing, click, before_lcspr=forget_overviews(root))
     return [Row(f"`show ID`, {count:,} cases", show[0], "`python -c \"import click\"`", show[1], "≤ 1.5x",
                 "an unchanged case"),
@@ -389,8 +393,10 @@ def startup_rows(env: dict[str, str], root: Path, count: int, cases: list[tuple[
                 cold[1], "≤ 1.5x", "its files parsed again"),
             Row("`lcspr --help`", helped[0], "`python -c \"import click\"`", helped[1], "≤ 1.3x"),
             Row(f"`lcspr list`, {count:,} unchanged cases", listed[0], "`python -c \"import click\"`", listed[1],
-                "interactive", "each case's overview kept"),
-            Row(f"`lcspr list`, {count:,} cases, first of the day", unlisted[0], "`python -c \"import click\"`",
+                "interactive", "each case's overview kept that day"),
+            Row(f"`lcspr list`, {count:,} unchanged cases, a new day", new_day[0], "`python -c \"import click\"`",
+                new_day[1], "interactive", "deadlines counted again, no file read"),
+            Row(f"`lcspr list`, {count:,} cases, nothing kept", unlisted[0], "`python -c \"import click\"`",
                 unlisted[1], "grows with the cases", "every case read")]
 
 
