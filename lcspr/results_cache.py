@@ -128,10 +128,13 @@ class ResultsCache:
     def save(self) -> None:
         if not self.changed:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         import tempfile  # only a write needs it: listings start without it
 
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=".tmp")
+        try:  # a clone whose .git cannot be written (an auditor's read-only copy) is only slower
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=".tmp")
+        except OSError:
+            return
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 # dumps, not dump: json.dump encodes piece by piece in Python, ten times slower.

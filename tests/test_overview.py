@@ -185,3 +185,16 @@ def test_every_example_case_kept_counts_as_read_afresh(records_root, fixed_today
         kept = overview.overviews(repo, day)
         assert kept == overview.overviews(repo, day, cache=False)
         assert [seen.id for seen in kept] == sorted(p.name for p in (PROJECT / "cases").iterdir())
+
+
+def test_a_clone_whose_git_folder_cannot_be_written_still_lists_and_validates(examples_root, read):
+    """An auditor's read-only copy: nothing can be kept, and every command still answers."""
+    import shutil
+
+    shutil.rmtree(examples_root / ".git" / "lcspr", ignore_errors=True)
+    (examples_root / ".git" / "lcspr").write_text("not a folder\n", encoding="utf-8")  # mkdir fails, as read-only
+    listed = out(examples_root, "list", "--format", "json")
+    assert json.loads(listed)[0]["id"] == IDS[0] and read == IDS
+    assert run(examples_root, "due").exit_code in (0, 3)
+    result = run(examples_root, "validate")
+    assert (result.exit_code, result.output) == (0, "3 case(s) valid.\n")
