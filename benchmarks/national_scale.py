@@ -15,6 +15,7 @@ prints the medians as ratios, so the figures do not depend on the machine:
 | validate, cold | `lcspr validate --no-cache` | one Python process reading and C-YAML-parsing the same files |
 | validate, warm | `lcspr validate`, its cache filled | the same parse floor |
 | validate, one case changed | `lcspr validate` after one case.md changed | the same parse floor |
+| validate, a new day | `lcspr validate`, its cache filled the day before | the same parse floor |
 | validate vs doorstop | `lcspr validate --no-cache` | doorstop 3.2 validating as many items (own venv) |
 | advance | `lcspr advance ID on-hold` | `python -c "import click"` + `git add` + `git commit` of a one-line change |
 | audit, cold | `lcspr audit --full` on 10,000 decisions | `git log --format='%H%x00%(trailers)' --name-only` |
@@ -38,6 +39,7 @@ history comes from benchmarks/audit_history.py's generator.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -296,11 +298,29 @@ def validate_rows(env: dict[str, str], root: Path, count: int, cases: list[tuple
 
     one = compare(repeat, timed(env, root, [LCSPR, "validate"]), floor, before_lcspr=change_one)
     changed.write_text(original, encoding="utf-8")
+    run(env, root, LCSPR, "validate")
+    new_day = compare(repeat, timed(env, root, [LCSPR, "validate"]), floor, before_lcspr=verdicts_of_yesterday(root))
     return [
         Row(f"`validate --no-cache`, {label}", cold[0], name, cold[1], "≤ 1.5x"),
         Row(f"`validate` (cache filled), {label}", warm[0], name, warm[1], "well under 1 s"),
         Row(f"`validate` after one case changed, {label}", one[0], name, one[1], "≈ warm"),
+        Row(f"`validate` (cache filled the day before), {label}", new_day[0], name, new_day[1], "≈ warm"),
     ]
+
+
+def verdicts_of_yesterday(root: Path) -> Step:
+    """A step that dates every verdict validate keeps to the day before, as the next
+    morning finds them (a valid case stays valid; only problems are looked at again)."""
+    path = root / ".git" / "lcspr" / "validate-cache.json"
+
+    def age() -> None:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        yesterday = (date.today() - timedelta(days=1)).isoformat()
+        for entry in saved["cases"].values():
+            entry["result"]["day"] = yesterday
+        path.write_text(json.dumps(saved), encoding="utf-8")
+
+    return age
 
 
 def doorstop_rows(env: dict[str, str], scratch: Path, count: int, repeat: int, cold_validate: Step,

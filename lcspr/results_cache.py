@@ -3,7 +3,9 @@
 `validate` keeps each case's problems, `list` and `due` each case's overview
 (lcspr.overview). Each depends only on the case's files and on the inputs every
 case shares: the schemas, the workflow, lcspr.toml, lcspr's own version and
-today's date (a date "in the future" stops being one, a deadline comes nearer).
+today's date (a deadline comes nearer; a date "in the future" stops being one,
+which `validate` allows for by dating each verdict instead, see
+lcspr.validation._still_holds).
 The key of a case is its files' Git blob IDs (and modes, so a file replaced by a
 link is a new key), read from Git's index; the few files that differ from the
 index (edited, added, deleted, untracked, ignored) are hashed from disk with

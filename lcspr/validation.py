@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -221,7 +222,9 @@ def validate(repo: Repository, case_ids: list[str] | None = None, cache: bool = 
     from lcspr import results_cache  # hashlib: only a validation needs it
 
     problems: list[Problem] = []
-    results = results_cache.open_cache(repo, results_cache.CACHE_NAME) if cache else None
+    # Not keyed by the day: a verdict says on which day it was made (see _still_holds).
+    results = results_cache.open_cache(repo, results_cache.CACHE_NAME, daily=False) if cache else None
+    today = date.today().isoformat()
     for case_id in ids:
         if results is None:
             problems.extend(check_case(repo, case_id)[1])
@@ -229,11 +232,11 @@ def validate(repo: Repository, case_ids: list[str] | None = None, cache: bool = 
         store, keys = results
         key = keys.get(case_id, [])
         found = store.get(case_id, key)
-        if not _problem_entries(found):
-            checked = check_case(repo, case_id)[1]
-            store.put(case_id, key, [[p.file, p.line, p.where, p.message] for p in checked])
+        if _still_holds(found, today):
+            checked = [Problem(*entry) for entry in found["problems"]]
         else:
-            checked = [Problem(*entry) for entry in found]
+            checked = check_case(repo, case_id)[1]
+            store.put(case_id, key, {"day": today, "problems": [[p.file, p.line, p.where, p.message] for p in checked]})
         problems.extend(checked)
     if results is not None:
         results[0].save()
@@ -266,11 +269,26 @@ def cases_of_files(repo: Repository, files: list[str], base: Path | None = None)
     return found
 
 
-def _problem_entries(found: Any) -> bool:
-    """Whether a kept result has the shape of a list of problems (the cache may be damaged)."""
-    return isinstance(found, list) and all(
-        isinstance(entry, list) and len(entry) == 4 and all(isinstance(p, (str, int)) or p is None for p in entry)
-        for entry in found)
+def _still_holds(found: Any, today: str) -> bool:
+    """Whether a kept verdict is today's verdict too. The day matters to one check
+    only, that a `past-date` is not after today, and a date that is not after one
+    day is not after any later one: so a case found valid stays valid on every
+    later day (not on an earlier one, should the clock go back), while problems
+    are kept only for the day they were found on (one may be a date that is no
+    longer in the future, and each message says which day was today). The cache
+    may be damaged: anything not of the shape written is no verdict."""
+    if not isinstance(found, dict) or not isinstance(day := found.get("day"), str):
+        return False
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        return False
+    entries = found.get("problems")
+    if not isinstance(entries, list) or not all(
+            isinstance(entry, list) and len(entry) == 4 and all(isinstance(p, (str, int)) or p is None for p in entry)
+            for entry in entries):
+        return False
+    return day == today or (not entries and day < today)
 
 
 def _allocated_twice(repo: Repository, ids: set[str]) -> list[Problem]:

@@ -339,10 +339,7 @@ def test_an_unchanged_case_is_not_read_again(examples_root, checked):
     assert checked == ["LIG-2026-003"]
 
 
-def test_any_change_to_the_shared_inputs_checks_every_case_again(examples_root, checked, monkeypatch):
-    from datetime import date
-
-    from lcspr import results_cache, schemas
+def test_any_change_to_the_shared_inputs_checks_every_case_again(examples_root, checked):
     from lcspr.repository import open_repository
     from lcspr.validation import validate as validate_cases
 
@@ -353,20 +350,87 @@ def test_any_change_to_the_shared_inputs_checks_every_case_again(examples_root, 
     validate_cases(open_repository(examples_root))
     assert len(checked) == 3
     checked.clear()
-
-    class Tomorrow(date):
-        @classmethod
-        def today(cls) -> date:
-            return date(2026, 12, 31)
-
-    # Tomorrow, a date that was in the future may not be.
-    monkeypatch.setattr(results_cache, "date", Tomorrow)
-    monkeypatch.setattr(schemas, "date", Tomorrow)
-    validate_cases(open_repository(examples_root))
-    assert len(checked) == 3
-    checked.clear()
     validate_cases(open_repository(examples_root), cache=False)
     assert len(checked) == 3
+
+
+def _on_day(monkeypatch, day):
+    """Make `day` today for validation and for the schemas' `past-date` check."""
+    from datetime import date
+
+    from lcspr import schemas, validation
+
+    class Day(date):
+        @classmethod
+        def today(cls) -> date:
+            return day
+
+    monkeypatch.setattr(validation, "date", Day)
+    monkeypatch.setattr(schemas, "date", Day)
+
+
+def test_a_valid_case_stays_valid_on_later_days_and_a_problem_is_looked_at_again(examples_root, checked,
+                                                                                 monkeypatch):
+    from datetime import date
+
+    from lcspr.repository import open_repository
+    from lcspr.validation import validate as validate_cases
+
+    # LIG-2026-002 received on a day that is still in the future on the 1st.
+    path = examples_root / "cases" / "LIG-2026-002" / "case.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("received: 2026-08-03", "received: 2026-12-02"),
+                    encoding="utf-8")
+    _on_day(monkeypatch, date(2026, 12, 1))
+    first = validate_cases(open_repository(examples_root))
+    assert len(checked) == 3
+    assert [(p.file, p.where) for p in first.problems] == [("cases/LIG-2026-002/case.md", "dates.received")]
+    assert "today is 2026-12-01" in first.problems[0].message
+    checked.clear()
+    assert validate_cases(open_repository(examples_root)).problems == first.problems  # the same day: all kept
+    assert checked == []
+
+    # The next day the date is today: only the case that had a problem is read again, and it has none now;
+    # the two found valid yesterday are valid today without being read.
+    _on_day(monkeypatch, date(2026, 12, 2))
+    assert validate_cases(open_repository(examples_root)).problems == []
+    assert checked == ["LIG-2026-002"]
+    checked.clear()
+    _on_day(monkeypatch, date(2027, 6, 30))
+    assert validate_cases(open_repository(examples_root)).problems == []
+    assert checked == []
+
+    # Should the clock go back, no verdict made on a later day is trusted: LIG-2026-002's of the 2nd
+    # on the 1st, and then all three on the 30th.
+    _on_day(monkeypatch, date(2026, 12, 1))
+    again = validate_cases(open_repository(examples_root))
+    assert checked == ["LIG-2026-002"]
+    assert again.problems == first.problems
+    checked.clear()
+    _on_day(monkeypatch, date(2026, 11, 30))
+    validate_cases(open_repository(examples_root))
+    assert sorted(checked) == ["LIG-2026-001", "LIG-2026-002", "LIG-2026-003"]
+
+
+def test_a_damaged_verdict_is_no_verdict(examples_root, checked):
+    import json
+
+    from lcspr.repository import open_repository
+    from lcspr.validation import validate as validate_cases
+
+    validate_cases(open_repository(examples_root))
+    cache = examples_root / ".git" / "lcspr" / "validate-cache.json"
+    saved = json.loads(cache.read_text(encoding="utf-8"))
+    results = [entry["result"] for entry in saved["cases"].values()]
+    assert all(result["problems"] == [] for result in results)
+    wrong = [None, [], {"problems": []}, {"day": "yesterday", "problems": []}, {"day": "2026-11-26"},
+             {"day": "2026-11-26", "problems": [["case.md", "one", "", "x"]]}]
+    for damaged in wrong:
+        checked.clear()
+        for entry in saved["cases"].values():
+            entry["result"] = damaged
+        cache.write_text(json.dumps(saved), encoding="utf-8")
+        assert validate_cases(open_repository(examples_root)).problems == [], damaged
+        assert len(checked) == 3, damaged
 
 
 def test_validate_no_cache_and_a_broken_cache_file(examples_root):
