@@ -162,6 +162,15 @@ def forget_overviews(root: Path, inputs: bool = True) -> Step:
     return forget
 
 
+def forget_kept(root: Path, *names: str) -> Step:
+    """A step that removes the files named from `.git/lcspr/` (what lcspr keeps between runs)."""
+    def forget() -> None:
+        for name in names:
+            (root / ".git" / "lcspr" / name).unlink(missing_ok=True)
+
+    return forget
+
+
 def seconds(value: float) -> str:
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 

@@ -50,7 +50,7 @@ def overviews(repo: Repository, today: date | None = None, cache: bool = True) -
     today = today or date.today()
     calendar_for(repo.config)  # settings it cannot use are the whole command's error, not each case's
     kinds = needed_kinds(repo.workflow)
-    wanted = _done_fields(repo)
+    wanted = done_fields(repo)
     if not cache:
         return [_counted(repo, case_id, _read(repo, case_id, kinds, wanted), today)
                 for case_id in records.case_ids(repo.config)]
@@ -86,7 +86,7 @@ def overviews(repo: Repository, today: date | None = None, cache: bool = True) -
     return found
 
 
-def _done_fields(repo: Repository) -> dict[str, set[str]]:
+def done_fields(repo: Repository) -> dict[str, set[str]]:
     """Of each file the deadlines read (other than case.md and actions.md), the fields they read."""
     wanted: dict[str, set[str]] = {}
     for spec in repo.workflow.deadlines:
@@ -105,11 +105,11 @@ def _read(repo: Repository, case_id: str, kinds: set[str], wanted: dict[str, set
     inputs = {}
     for kind, md in case.files.items():
         names = wanted.get(kind.split(":", 1)[0])
-        inputs[kind] = md.data if names is None else _only(md.data, names)
+        inputs[kind] = md.data if names is None else only_fields(md.data, names)
     return inputs
 
 
-def _only(data: dict[str, Any], names: set[str]) -> dict[str, Any]:
+def only_fields(data: dict[str, Any], names: set[str]) -> dict[str, Any]:
     """`data` with only the fields `names` (dotted paths) that it has."""
     kept: dict[str, Any] = {}
     for name in sorted(names):
@@ -124,7 +124,7 @@ def _only(data: dict[str, Any], names: set[str]) -> dict[str, Any]:
     return kept
 
 
-def _case(repo: Repository, case_id: str, inputs: dict[str, Any]) -> Case:
+def kept_case(repo: Repository, case_id: str, inputs: dict[str, Any]) -> Case:
     """The case as the deadlines see it: each file's data, without its text."""
     folder = repo.config.cases_dir / case_id
     case = Case(case_id, folder)
@@ -138,7 +138,7 @@ def _counted(repo: Repository, case_id: str, inputs: dict[str, Any] | str, today
     """The case's overview on `today`, from what `_read` gave."""
     if isinstance(inputs, str):
         return Overview(case_id, {}, [], inputs)
-    case = _case(repo, case_id, inputs)
+    case = kept_case(repo, case_id, inputs)
     data = case.data
     dates = data.get("dates")
     summary = {

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lcspr import actions as action_plans
-from lcspr import deadlines, records, rules
+from lcspr import deadlines, read_memo, records, rules
 from lcspr.errors import LcsprError, UsageError
 from lcspr.records import Case
 from lcspr.repository import Repository
@@ -100,8 +100,11 @@ DATE_COLUMNS = frozenset({
     "reviewed",
 })
 
-#: The case files the register reads (besides those the deadlines read).
+#: The case files the register reads whole (of those the deadlines read, it keeps the fields they read).
 KINDS = {"case", "report", "actions"}
+
+#: What the register keeps of each case between runs, in `.git/lcspr/`.
+INPUTS_NAME = "register-inputs.json"
 
 
 @dataclass
@@ -118,23 +121,68 @@ class Read:
         return self.case.data if self.case is not None else {}
 
 
-def read_cases(repo: Repository) -> list[Read]:
+def read_cases(repo: Repository, cache: bool = True) -> list[Read]:
     """Every case's case.md, report.md and actions.md, each checked against its
-    schema and one against the other; a problem is kept, never silently skipped."""
+    schema and one against the other; a problem is kept, never silently skipped.
+
+    With `cache`, what was read of a case and the problems found are kept in
+    `.git/lcspr/register-inputs.json` under its files' blob IDs (lcspr.results_cache),
+    so the register, the figures and the site read again only the cases that
+    changed. A valid case stays valid on later days; problems are looked for
+    again each day (`results_cache.verdict_holds`)."""
+    from lcspr import results_cache
+
+    opened = results_cache.open_cache(repo, INPUTS_NAME, daily=False) if cache else None
+    kinds = KINDS | deadlines.needed_kinds(repo.workflow)
+    if opened is None:
+        return [_read(repo, case_id, kinds) for case_id in records.case_ids(repo.config)]
+    from lcspr.overview import done_fields, kept_case, only_fields
+
+    store, keys = opened
+    today = date.today().isoformat()
+    wanted = done_fields(repo)
+    found = []
+    for case_id in records.case_ids(repo.config):
+        key = keys.get(case_id, [])
+        kept = store.get(case_id, key)
+        if _plausible(kept) and results_cache.verdict_holds(kept["day"], bool(kept["problems"]), today):
+            files = kept["files"]
+            found.append(Read(case_id, None if files is None else kept_case(repo, case_id, files),
+                              list(kept["problems"])))
+            continue
+        read = _read(repo, case_id, kinds)
+        files = None if read.case is None else {
+            kind: md.data if kind in KINDS or kind.split(":", 1)[0] not in wanted
+            else only_fields(md.data, wanted[kind.split(":", 1)[0]])
+            for kind, md in read.case.files.items()}
+        if read_memo.plain(files):  # only what JSON gives back exactly is kept
+            store.put(case_id, key, {"day": today, "files": files, "problems": read.problems})
+        found.append(read)
+    store.save()
+    return found
+
+
+def _read(repo: Repository, case_id: str, kinds: set[str]) -> Read:
+    """One case's files the register reads, checked."""
     from lcspr.validation import check_file
 
-    found = []
-    kinds = KINDS | deadlines.needed_kinds(repo.workflow)
-    for case_id in records.case_ids(repo.config):
-        try:
-            case = records.read_case(repo.config, case_id, kinds)
-        except LcsprError as exc:
-            found.append(Read(case_id, None, [str(exc)]))
-            continue
-        problems = [str(p) for kind, md in case.files.items() for p in check_file(repo, case_id, kind, md)]
-        problems += [str(p) for p in action_plans.check(case)]
-        found.append(Read(case_id, case, problems))
-    return found
+    try:
+        case = records.read_case(repo.config, case_id, kinds)
+    except LcsprError as exc:
+        return Read(case_id, None, [str(exc)])
+    problems = [str(p) for kind, md in case.files.items() for p in check_file(repo, case_id, kind, md)]
+    problems += [str(p) for p in action_plans.check(case)]
+    return Read(case_id, case, problems)
+
+
+def _plausible(kept: Any) -> bool:
+    """Whether a kept entry has the shape `read_cases` writes (the cache may be damaged)."""
+    if not isinstance(kept, dict):
+        return False
+    files, problems = kept.get("files"), kept.get("problems")
+    return (isinstance(problems, list) and all(isinstance(p, str) for p in problems)
+            and (files is None and bool(problems) or isinstance(files, dict) and isinstance(files.get("case"), dict)
+                 and all(isinstance(k, str) and isinstance(v, dict) for k, v in files.items())))
 
 
 def build(repo: Repository, today: date | None = None, reads: list[Read] | None = None) -> dict[str, Any]:

@@ -4,8 +4,8 @@
 (lcspr.overview). Each depends only on the case's files and on the inputs every
 case shares: the schemas, the workflow, lcspr.toml, lcspr's own version and
 today's date (a deadline comes nearer; a date "in the future" stops being one,
-which `validate` allows for by dating each verdict instead, see
-lcspr.validation._still_holds).
+which `validate` and the register allow for by dating each verdict instead,
+see `verdict_holds`).
 The key of a case is its files' Git blob IDs (and modes, so a file replaced by a
 link is a new key), read from Git's index; the few files that differ from the
 index (edited, added, deleted, untracked, ignored) are hashed from disk with
@@ -144,6 +144,22 @@ class ResultsCache:
             os.replace(tmp, self.path)
         except OSError:
             Path(tmp).unlink(missing_ok=True)  # a cache that cannot be written is only slower
+
+
+def verdict_holds(day: Any, has_problems: bool, today: str) -> bool:
+    """Whether checks made on `day` (an ISO date) still hold on `today`. The day matters
+    to one check only, that a `past-date` is not after today, and a date that is not
+    after one day is not after any later one: so a case found valid stays valid on
+    every later day (not on an earlier one, should the clock go back), while problems
+    hold only on the day they were found (one may be a date that is no longer in the
+    future, and each message says which day was today)."""
+    if not isinstance(day, str):
+        return False
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        return False
+    return day == today or (not has_problems and day < today)
 
 
 @functools.cache

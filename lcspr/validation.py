@@ -270,25 +270,18 @@ def cases_of_files(repo: Repository, files: list[str], base: Path | None = None)
 
 
 def _still_holds(found: Any, today: str) -> bool:
-    """Whether a kept verdict is today's verdict too. The day matters to one check
-    only, that a `past-date` is not after today, and a date that is not after one
-    day is not after any later one: so a case found valid stays valid on every
-    later day (not on an earlier one, should the clock go back), while problems
-    are kept only for the day they were found on (one may be a date that is no
-    longer in the future, and each message says which day was today). The cache
-    may be damaged: anything not of the shape written is no verdict."""
-    if not isinstance(found, dict) or not isinstance(day := found.get("day"), str):
-        return False
-    try:
-        date.fromisoformat(day)
-    except ValueError:
+    """Whether a kept verdict is today's verdict too (`results_cache.verdict_holds`).
+    The cache may be damaged: anything not of the shape written is no verdict."""
+    from lcspr.results_cache import verdict_holds
+
+    if not isinstance(found, dict):
         return False
     entries = found.get("problems")
     if not isinstance(entries, list) or not all(
             isinstance(entry, list) and len(entry) == 4 and all(isinstance(p, (str, int)) or p is None for p in entry)
             for entry in entries):
         return False
-    return day == today or (not entries and day < today)
+    return verdict_holds(found.get("day"), bool(entries), today)
 
 
 def _allocated_twice(repo: Repository, ids: set[str]) -> list[Problem]:

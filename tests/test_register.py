@@ -452,3 +452,111 @@ def test_days_on_hold_add_up_every_hold_in_the_decision_trail(every_example, fix
     found = figures_of(every_example, "--from", "2026-10-05", "--to", "2026-10-08", "--on", TODAY)
     assert found["lcsprs-on-hold"]["cases"] == ["LIG-2026-002"]
     assert found["lcsprs-in-progress"]["cases"] == ["LIG-2026-001"]
+
+
+# --- what the register keeps between runs ----------------------------------------------------
+
+
+@pytest.fixture
+def register_reads(monkeypatch):
+    """The case IDs the register actually reads from their files, run by run."""
+    from lcspr import register
+
+    seen: list[str] = []
+    real = register._read
+
+    def counting(repo, case_id, kinds):
+        seen.append(case_id)
+        return real(repo, case_id, kinds)
+
+    monkeypatch.setattr(register, "_read", counting)
+    return seen
+
+
+def _everything(root: Path) -> tuple[dict, dict, dict]:
+    """The register, the figures (of the default period) and the reads, as JSON gives them."""
+    from lcspr import figures, register
+    from lcspr.repository import open_repository
+
+    repo = open_repository(root)
+    reads = register.read_cases(repo)
+    registered = json.loads(json.dumps(register.build(repo, FIXED_TODAY, reads)))
+    counted = json.loads(json.dumps(figures.compute(repo, *_year(), reads=reads), default=str))
+    return registered, counted, {r.id: (r.data, r.problems) for r in reads}
+
+
+def _year() -> tuple[date, date, date]:
+    return date(2025, 1, 1), FIXED_TODAY, FIXED_TODAY
+
+
+def test_the_register_reads_again_only_the_cases_that_changed(every_example, register_reads):
+    from lcspr import register
+    from lcspr.repository import open_repository
+
+    ids = sorted(p.name for p in (every_example / "cases").iterdir() if p.is_dir())
+    afresh = register.read_cases(open_repository(every_example), cache=False)
+    first = _everything(every_example)
+    assert sorted(register_reads) == sorted(ids * 2)  # once without the cache, once filling it
+    assert (every_example / ".git" / "lcspr" / register.INPUTS_NAME).is_file()
+    register_reads.clear()
+    # Kept: nothing is read, and the register, the figures and what was read are what reading afresh gives.
+    again = _everything(every_example)
+    assert register_reads == [] and again == first
+    assert again[2] == {r.id: (r.data, r.problems) for r in afresh}
+    # An edit is read again, that case alone; a broken plan's problems are kept for the day, and reported.
+    _break_the_plan(every_example)
+    broken = _everything(every_example)
+    assert register_reads == ["LIG-2025-015"]
+    assert len(broken[2]["LIG-2025-015"][1]) == 7
+    register_reads.clear()
+    assert _everything(every_example) == broken and register_reads == []
+
+
+def test_the_register_looks_for_problems_again_on_a_new_day(every_example, register_reads, monkeypatch):
+    from lcspr import register, schemas
+    from lcspr.repository import open_repository
+
+    class Day(date):
+        today_is = date(2026, 12, 1)
+
+        @classmethod
+        def today(cls) -> date:
+            return cls.today_is
+
+    monkeypatch.setattr(register, "date", Day)
+    monkeypatch.setattr(schemas, "date", Day)
+    path = every_example / "cases" / "LIG-2025-004" / "case.md"
+    text = path.read_text(encoding="utf-8")
+    received = next(line for line in text.splitlines() if line.strip().startswith("received:"))
+    path.write_text(text.replace(received, received.split(":")[0] + ": 2026-12-02"), encoding="utf-8")
+    reads = register.read_cases(open_repository(every_example))
+    problems = {r.id: r.problems for r in reads if r.problems}
+    assert list(problems) == ["LIG-2025-004"] and "is in the future (today is 2026-12-01)" in problems["LIG-2025-004"][0]
+    register_reads.clear()
+    Day.today_is = date(2026, 12, 2)  # the date is today now: only that case is read again, and it is valid
+    assert not any(r.problems for r in register.read_cases(open_repository(every_example)))
+    assert register_reads == ["LIG-2025-004"]
+    register_reads.clear()
+    Day.today_is = date(2026, 11, 30)  # the clock went back: no verdict of a later day holds
+    register.read_cases(open_repository(every_example))
+    assert len(register_reads) == len(reads)
+
+
+def test_a_damaged_register_cache_is_only_slower(every_example, register_reads):
+    from lcspr import register
+    from lcspr.repository import open_repository
+
+    first = _everything(every_example)
+    path = every_example / ".git" / "lcspr" / register.INPUTS_NAME
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    wrong = [None, [], {"day": TODAY}, {"day": TODAY, "files": None, "problems": []},
+             {"day": TODAY, "files": {"case": "x"}, "problems": []}, {"day": TODAY, "files": {}, "problems": [1]}]
+    for damaged in wrong:
+        register_reads.clear()
+        for entry in saved["cases"].values():
+            entry["result"] = damaged
+        path.write_text(json.dumps(saved), encoding="utf-8")
+        assert _everything(every_example) == first, damaged
+        assert len(register_reads) == len(first[2]), damaged
+    path.write_text("{not json", encoding="utf-8")
+    assert _everything(every_example) == first
