@@ -14,7 +14,8 @@ shown as met late until the case passes its `stops_at` states.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import functools
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -50,15 +51,28 @@ class Due:
     original_due: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Every field is text or a whole number: no deep copy (asdict) is needed.
+        return {name: getattr(self, name) for name in DUE_FIELDS}
 
     @property
     def label(self) -> str:
         return f"{self.title} ({self.agency})" if self.agency else self.title
 
 
+#: The names of Due's fields, in order.
+DUE_FIELDS = tuple(f.name for f in fields(Due))
+
+
 def calendar_for(config: Config) -> WorkingCalendar:
-    return WorkingCalendar(division=config.division)
+    division = config.division
+    # Anything but text is refused by WorkingCalendar itself (ConfigError), never kept.
+    return _calendar(division) if isinstance(division, str) else WorkingCalendar(division=division)
+
+
+@functools.lru_cache(maxsize=8)
+def _calendar(division: str) -> WorkingCalendar:
+    """One calendar per division, made once: it is frozen, and every deadline of every case asks for it."""
+    return WorkingCalendar(division=division)
 
 
 def _setting(config: Config, name: str) -> Any:

@@ -12,12 +12,12 @@ nothing and reads only that smaller file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from lcspr import read_memo, records, rules
-from lcspr.deadlines import Due, calendar_for, needed_kinds, open_deadlines
+from lcspr.deadlines import DUE_FIELDS, Due, calendar_for, needed_kinds, open_deadlines
 from lcspr.errors import LcsprError
 from lcspr.mdfile import MarkdownFile
 from lcspr.records import Case
@@ -27,8 +27,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 CACHE_NAME = "overview-cache.json"
 INPUTS_NAME = "overview-inputs.json"
-
-_DUE_FIELDS = tuple(f.name for f in fields(Due))
 
 #: The files whose data the deadlines read whole; of any other, only the `done` fields.
 _WHOLE = ("case", "actions")
@@ -127,10 +125,11 @@ def only_fields(data: dict[str, Any], names: set[str]) -> dict[str, Any]:
 def kept_case(repo: Repository, case_id: str, inputs: dict[str, Any]) -> Case:
     """The case as the deadlines see it: each file's data, without its text."""
     folder = repo.config.cases_dir / case_id
+    shown = records.relative(repo.config, folder)  # once: each file is shown as `shown/name`
     case = Case(case_id, folder)
     for kind, data in inputs.items():
-        path = folder / records.file_name(kind)
-        case.files[kind] = MarkdownFile(path, records.relative(repo.config, path), "", data, "", {}, 0, 1)
+        name = records.file_name(kind)
+        case.files[kind] = MarkdownFile(folder / name, f"{shown}/{name}", "", data, "", {}, 0, 1)
     return case
 
 
@@ -174,7 +173,7 @@ def _from_json(case_id: str, kept: Any) -> Overview | None:
         return None
     due = []
     for entry in kept["due"]:
-        if not (isinstance(entry, dict) and tuple(entry) == _DUE_FIELDS and entry["case"] == case_id):
+        if not (isinstance(entry, dict) and tuple(entry) == DUE_FIELDS and entry["case"] == case_id):
             return None
         due.append(Due(**entry))
     return Overview(case_id, kept["case"], due, kept["problem"])
