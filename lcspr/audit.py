@@ -813,9 +813,11 @@ def audit(repo: Repository, strict: bool = False, case_id: str | None = None,
           now: datetime | None = None, full: bool = False) -> AuditReport:
     """Walk the whole history once (or one case's) and report every break in the trail.
 
-    A whole-history audit starts from the verified point the last one saved
-    (lcspr.audit_state) when it can, walking only the commits since; `full`
-    walks everything again."""
+    An audit starts from the verified point the last one saved (lcspr.audit_state)
+    when it can, walking only the commits since, and saves a new one; `full` walks
+    everything again. One case's audit (`case_id`, before a decision) walks every
+    commit since the verified point too, not only its case's, and moves the point
+    on: so each decision walks only what was committed since the last one."""
     root = repo.root
     signatures = repo.config.sign
     if signatures:
@@ -824,7 +826,6 @@ def audit(repo: Repository, strict: bool = False, case_id: str | None = None,
     head = gitops.git(root, "rev-parse", "-q", "--verify", "HEAD", check=False).stdout.strip()
     with gitops.ObjectReader(root) as reader, audit_state.BlobData(root) as store:
         auditor = _Auditor(repo, reader, now, store)
-        paths = [f"cases/{case_id}"] if case_id else None
         revisions, since = head or "HEAD", ""
         ident = audit_state.identity(root, repo.config.workflow_file, signatures) if head else ""
         saved = None if full or not ident else audit_state.load(root, ident, head)
@@ -839,18 +840,21 @@ def audit(repo: Repository, strict: bool = False, case_id: str | None = None,
             audit_state.restore(saved, auditor)
             since = saved["commit"]
             revisions = f"{since}..{head}"
+        # Without a verified point to start from (--full, no commit yet), one case's audit walks its own commits.
+        paths = [f"cases/{case_id}"] if case_id and saved is None else None
         walk = history.walk(root, changes=True, signatures=signatures, paths=paths, revisions=revisions, reasons=False)
         with _fewer_collections():
             for batch in _batches(walk, 256):  # a bounded look-ahead: memory stays flat
                 auditor.prefetch(batch)
                 for commit in batch:
                     auditor.commit(commit, signatures)
-        if ident and not case_id:
+        if ident and paths is None:
             audit_state.save(root, ident, head, auditor)
-        if case_id:  # corrections change no file, so a walk by path does not see them
+        if paths is not None:  # corrections change no file, so a walk by path does not see them
             for commit in history.walk(root, grep=f"^{trail.ACTION}: {trail.CORRECTION}$", revisions=revisions):
                 if commit.sha not in auditor.latest:
                     auditor.corrections.append(commit.record)
+        if case_id:
             blob = reader.tree(f"{head or 'HEAD'}:cases/{case_id}").get(CASE_FILE, ("", ""))[1]
             data = auditor.data(blob, case_id)[0] if blob else None
             status = data.get("status") if data else None

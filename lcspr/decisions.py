@@ -20,7 +20,6 @@ from lcspr import gitops, mdfile, records, rules, trail
 from lcspr.approvals import approved_files, changed_since_approval
 from lcspr.calendar import parse_iso_date
 from lcspr.errors import TransitionRefused, UsageError, ValidationFailed
-from lcspr.intake import response_skeleton
 from lcspr.records import Case
 from lcspr.repository import Repository
 from lcspr.trail import Decision
@@ -198,13 +197,13 @@ def sendable(repo: Repository, case: Case, transition: Transition, data: dict[st
     """What keeps the documents a move sends (`sends:`) from being made from the case as
     it is after the move (`data`): an empty section of the report, a file not written.
     `next` lists these as missing and `advance` refuses on them before writing anything."""
+    if not transition.sends:
+        return []
     import dataclasses
 
     from lcspr import document_context
     from lcspr.errors import RenderError
 
-    if not transition.sends:
-        return []
     files = dict(case.files)
     if "case" in files:
         files["case"] = dataclasses.replace(files["case"], data=data)
@@ -440,6 +439,8 @@ def _decide(repo: Repository, case: Case, target: str, reason: str, by: str, on:
     new_data = _apply(case.data, updates)
     requested = [a for a in new_data.get("agencies_involved") or [] if a not in case.responses()] \
         if "responses" in transition.requests else []
+    if requested:
+        from lcspr.intake import response_skeleton  # intake's imports only for a move that asks for responses
 
     def write() -> None:
         mdfile.write_atomic(case_md.path, new_text)

@@ -572,6 +572,31 @@ def test_a_later_audit_walks_only_what_is_new_and_finds_the_same(imported_root, 
     assert len(walked) == 1 and ".." in walked[0]
 
 
+def test_each_decision_walks_only_what_was_committed_since_the_last_and_moves_the_point_on(imported_root, walked):
+    state = imported_root / ".git" / "lcspr" / "audit-state.json"
+    assert run(imported_root, "audit").exit_code == 0
+    verified = head(imported_root)
+    set_status(imported_root, "on-hold", case="LIG-2026-002")
+    edit = commit_by_hand(imported_root, "Hold it\n", "cases/LIG-2026-002")  # another case, by hand: a finding
+    walked.clear()
+    assert run(imported_root, *SCREENING).exit_code == 0
+    # Every commit since the verified point is walked, not only the case's, and the point moves on to
+    # what the decision was built on.
+    assert walked == [f"{verified}..{edit}"]
+    assert json.loads(state.read_text(encoding="utf-8"))["commit"] == edit
+    screened = head(imported_root)
+    walked.clear()
+    assert run(imported_root, "advance", CASE, "on-hold", "--reason", "Police investigation.", "--by", "lig",
+               "--on", ON).exit_code == 0
+    assert walked == [f"{edit}..{screened}"]  # the last decision alone
+    # What the decisions saved is what a whole audit finds: the hand edit, and nothing else.
+    walked.clear()
+    later = json.loads(run(imported_root, "audit", "--format", "json").output)
+    assert walked == [f"{screened}..{head(imported_root)}"]
+    assert later == json.loads(run(imported_root, "audit", "--full", "--format", "json").output)
+    assert [f["commit"] for f in later["findings"]] == [edit]
+
+
 def test_a_rewritten_history_or_changed_settings_are_walked_whole(imported_root, walked):
     assert run(imported_root, *SCREENING).exit_code == 0
     assert run(imported_root, "audit").exit_code == 0
