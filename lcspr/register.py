@@ -137,6 +137,7 @@ def read_cases(repo: Repository, cache: bool = True) -> list[Read]:
     if opened is None:
         return [_read(repo, case_id, kinds) for case_id in records.case_ids(repo.config)]
     from lcspr.overview import done_fields, kept_case, only_fields
+    from lcspr.validation import file_kind
 
     store, keys = opened
     today = date.today().isoformat()
@@ -151,10 +152,12 @@ def read_cases(repo: Repository, cache: bool = True) -> list[Read]:
                               list(kept["problems"])))
             continue
         read = _read(repo, case_id, kinds)
-        files = None if read.case is None else {
-            kind: md.data if kind in KINDS or kind.split(":", 1)[0] not in wanted
-            else only_fields(md.data, wanted[kind.split(":", 1)[0]])
-            for kind, md in read.case.files.items()}
+        files = None
+        if read.case is not None:  # its own files whole; of the others (responses), the fields a deadline reads
+            files = {}
+            for kind, md in read.case.files.items():
+                names = None if kind in KINDS else wanted.get(file_kind(kind))
+                files[kind] = md.data if names is None else only_fields(md.data, names)
         if read_memo.plain(files):  # only what JSON gives back exactly is kept
             store.put(case_id, key, {"day": today, "files": files, "problems": read.problems})
         found.append(read)
