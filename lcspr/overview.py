@@ -100,6 +100,11 @@ def _read(repo: Repository, case_id: str, kinds: set[str], wanted: dict[str, set
         case = records.read_case(repo.config, case_id, kinds)
     except LcsprError as exc:
         return str(exc)
+    return kept_data(case, wanted)
+
+
+def kept_data(case: Case, wanted: dict[str, set[str]]) -> dict[str, Any]:
+    """Each file's data (by kind): whole, or of a file kind in `wanted` only those fields."""
     inputs = {}
     for kind, md in case.files.items():
         names = wanted.get(kind.split(":", 1)[0])

@@ -136,12 +136,12 @@ def read_cases(repo: Repository, cache: bool = True) -> list[Read]:
     kinds = KINDS | deadlines.needed_kinds(repo.workflow)
     if opened is None:
         return [_read(repo, case_id, kinds) for case_id in records.case_ids(repo.config)]
-    from lcspr.overview import done_fields, kept_case, only_fields
-    from lcspr.validation import file_kind
+    from lcspr.overview import done_fields, kept_case, kept_data
 
     store, keys = opened
     today = date.today().isoformat()
-    wanted = done_fields(repo)
+    # Its own files whole; of the others (the responses), the fields a deadline reads.
+    wanted = {kind: names for kind, names in done_fields(repo).items() if kind not in KINDS}
     found = []
     for case_id in records.case_ids(repo.config):
         key = keys.get(case_id, [])
@@ -152,12 +152,7 @@ def read_cases(repo: Repository, cache: bool = True) -> list[Read]:
                               list(kept["problems"])))
             continue
         read = _read(repo, case_id, kinds)
-        files = None
-        if read.case is not None:  # its own files whole; of the others (responses), the fields a deadline reads
-            files = {}
-            for kind, md in read.case.files.items():
-                names = None if kind in KINDS else wanted.get(file_kind(kind))
-                files[kind] = md.data if names is None else only_fields(md.data, names)
+        files = None if read.case is None else kept_data(read.case, wanted)
         if read_memo.plain(files):  # only what JSON gives back exactly is kept
             store.put(case_id, key, {"day": today, "files": files, "problems": read.problems})
         found.append(read)
