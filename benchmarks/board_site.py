@@ -39,7 +39,7 @@ def site_rows(env: dict[str, str], root: Path, scratch: Path, count: int, repeat
     pages = len(list((out / "cases").glob("*.html"))) + 1
     size = sum(p.stat().st_size for p in out.rglob("*")) / 2**20
     print(f"the site: {pages:,} pages, {size:.1f} MiB", flush=True)
-    state = Path(run(env, root, "git", "rev-parse", "--absolute-git-dir").strip()) / "lcspr" / "audit-state.json"
+    state = Path(run(env, root, "git", "rev-parse", "--absolute-git-dir").strip()) / "lcspr" / "audit-state.sqlite"
 
     kept = forget_kept(root, "register-inputs.json", "overview-cache.json", "overview-inputs.json")
 

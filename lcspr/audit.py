@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
@@ -73,8 +73,9 @@ class AuditReport:
     decisions: int
     findings: list[Finding]
     strict: bool = False
-    #: What the record says of each case, as the walk left it.
-    trails: dict[str, CaseTrail] = field(default_factory=dict)
+    #: What the record says of each case, as the walk left it (from a verified point:
+    #: only the cases it read).
+    trails: MutableMapping[str, CaseTrail] = field(default_factory=dict)
 
     @property
     def open(self) -> list[Finding]:
@@ -250,7 +251,7 @@ class _Auditor:
         self.reader = reader
         self.now = now
         self.findings: list[Finding] = []
-        self.cases: dict[str, CaseTrail] = {}
+        self.cases: MutableMapping[str, CaseTrail] = {}
         self.corrections: list[Decision] = []
         # commit -> (latest honest Lcspr-Recorded-At on its ancestry, the commit and case that set it)
         self.latest = _Watermarks()
@@ -824,47 +825,62 @@ def audit(repo: Repository, strict: bool = False, case_id: str | None = None,
         _check_can_verify(root)
     now = now or datetime.now(timezone.utc)
     head = gitops.git(root, "rev-parse", "-q", "--verify", "HEAD", check=False).stdout.strip()
-    with gitops.ObjectReader(root) as reader, audit_state.BlobData(root) as store:
-        auditor = _Auditor(repo, reader, now, store)
-        revisions, since = head or "HEAD", ""
-        ident = audit_state.identity(root, repo.config.workflow_file, signatures) if head else ""
-        saved = None if full or not ident else audit_state.load(root, ident, head)
-        if saved is None and case_id and ident and not full:
-            # No verified point yet (a fresh clone, changed settings): one whole audit
-            # makes one, and every later decision walks only what is new since.
-            audit(repo, now=now)
-            saved = audit_state.load(root, ident, head)
-        if saved is not None:
-            # What the last whole audit verified stands; only the commits since are walked
-            # (for one case, only those touching it).
-            audit_state.restore(saved, auditor)
-            since = saved["commit"]
-            revisions = f"{since}..{head}"
-        # Without a verified point to start from (--full, no commit yet), one case's audit walks its own commits.
-        paths = [f"cases/{case_id}"] if case_id and saved is None else None
-        walk = history.walk(root, changes=True, signatures=signatures, paths=paths, revisions=revisions, reasons=False)
-        with _fewer_collections():
-            for batch in _batches(walk, 256):  # a bounded look-ahead: memory stays flat
-                auditor.prefetch(batch)
-                for commit in batch:
-                    auditor.commit(commit, signatures)
-        if ident and paths is None:
-            audit_state.save(root, ident, head, auditor)
-        if paths is not None:  # corrections change no file, so a walk by path does not see them
-            for commit in history.walk(root, grep=f"^{trail.ACTION}: {trail.CORRECTION}$", revisions=revisions):
-                if commit.sha not in auditor.latest:
-                    auditor.corrections.append(commit.record)
-        if case_id:
-            blob = reader.tree(f"{head or 'HEAD'}:cases/{case_id}").get(CASE_FILE, ("", ""))[1]
-            data = auditor.data(blob, case_id)[0] if blob else None
-            status = data.get("status") if data else None
-            auditor.cases.setdefault(case_id, CaseTrail()).committed = (blob, None if status is None else str(status))
-        auditor.apply_corrections()
-        auditor.latest.close()
+    try:
+        with gitops.ObjectReader(root) as reader, audit_state.BlobData(root) as store, \
+                audit_state.State(root) as state:
+            auditor = _Auditor(repo, reader, now, store)
+            _walk(repo, auditor, reader, state, head, case_id, full)
+    except audit_state.Damaged:
+        # A verified point lcspr cannot have written: forget it and walk everything again
+        # (one case's audit, its own commits; the next decision makes a new point).
+        audit_state.forget(root)
+        return audit(repo, strict, case_id, now, full=True)
     findings = auditor.findings
     if case_id:
         findings = [f for f in findings if case_id in f.case.split(",") and f.kind != "time-order"]
     return AuditReport(auditor.commits, auditor.decisions, findings, strict, auditor.cases)
+
+
+def _walk(repo: Repository, auditor: "_Auditor", reader: gitops.ObjectReader, state: audit_state.State,
+          head: str, case_id: str | None, full: bool) -> None:
+    """`audit`'s walk: from the verified point when there is one, and save the new one."""
+    root = repo.root
+    signatures = repo.config.sign
+    revisions = head or "HEAD"
+    ident = audit_state.identity(root, repo.config.workflow_file, signatures) if head else ""
+    saved = None if full or not ident else state.load(ident, head)
+    if saved is None and case_id and ident and not full:
+        # No verified point yet (a fresh clone, changed settings): one whole audit
+        # makes one, and every later decision walks only what is new since.
+        audit(repo, now=auditor.now)
+        saved = state.load(ident, head)
+    if saved is not None:
+        # What the last whole audit verified stands; only the commits since are walked.
+        state.restore(saved, auditor)
+        revisions = f"{saved['commit']}..{head}"
+    # Without a verified point to start from (--full, no commit yet), one case's audit walks its own commits.
+    paths = [f"cases/{case_id}"] if case_id and saved is None else None
+    walk = history.walk(root, changes=True, signatures=signatures, paths=paths, revisions=revisions, reasons=False)
+    with _fewer_collections():
+        for batch in _batches(walk, 256):  # a bounded look-ahead: memory stays flat
+            auditor.prefetch(batch)
+            for commit in batch:
+                auditor.commit(commit, signatures)
+    if ident and paths is None:
+        if case_id:
+            auditor.cases.get(case_id)  # read from the point loaded, before it closes
+        state.save(ident, head, auditor)
+    if paths is not None:  # corrections change no file, so a walk by path does not see them
+        for commit in history.walk(root, grep=f"^{trail.ACTION}: {trail.CORRECTION}$", revisions=revisions):
+            if commit.sha not in auditor.latest:
+                auditor.corrections.append(commit.record)
+    if case_id:
+        blob = reader.tree(f"{head or 'HEAD'}:cases/{case_id}").get(CASE_FILE, ("", ""))[1]
+        data = auditor.data(blob, case_id)[0] if blob else None
+        status = data.get("status") if data else None
+        auditor.cases.setdefault(case_id, CaseTrail()).committed = (blob, None if status is None else str(status))
+    auditor.apply_corrections()
+    auditor.latest.close()
 
 
 def case_trail(repo: Repository, case_id: str) -> tuple[CaseTrail, list[Finding]]:

@@ -12,7 +12,7 @@ knows of. The gate reads them through a scratch repository whose alternates
 name the quarantine and the bare repository's own objects, checks out the
 pushed tree there, and runs the same audit and validation as `lcspr audit` and
 `lcspr validate`. The audit's verified point is kept in the bare repository
-(`lcspr/audit-state.json`), so each push is audited in time proportional to
+(`lcspr/audit-state.sqlite`), so each push is audited in time proportional to
 what it adds.
 """
 
@@ -155,7 +155,9 @@ def _keep_state(scratch: Path, state: Path) -> None:
         state.parent.mkdir(parents=True, exist_ok=True)
         tmp = state.with_name(f".{state.name}.{os.getpid()}.tmp")
         shutil.copyfile(made, tmp)
+        os.chmod(tmp, 0o600)
         os.replace(tmp, state)
+        (state.parent / audit_state.OLD_STATE_NAME).unlink(missing_ok=True)  # what an older lcspr kept
     except OSError:
         pass
 

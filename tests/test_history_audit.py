@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
+from contextlib import closing
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -551,10 +554,16 @@ def walked(monkeypatch):
     return seen
 
 
+def verified_point(state: Path) -> str:
+    """The commit the verified point saved in `state` reached."""
+    with closing(sqlite3.connect(state)) as db:
+        return db.execute("select commit_id from point").fetchone()[0]
+
+
 def test_a_later_audit_walks_only_what_is_new_and_finds_the_same(imported_root, walked):
     first = run(imported_root, "audit", "--format", "json").output
     assert walked == [head(imported_root)]
-    assert (imported_root / ".git" / "lcspr" / "audit-state.json").is_file()
+    assert (imported_root / ".git" / "lcspr" / "audit-state.sqlite").is_file()
     before = head(imported_root)
     assert run(imported_root, *SCREENING).exit_code == 0
     set_status(imported_root, "on-hold", case="LIG-2026-002")
@@ -573,7 +582,7 @@ def test_a_later_audit_walks_only_what_is_new_and_finds_the_same(imported_root, 
 
 
 def test_each_decision_walks_only_what_was_committed_since_the_last_and_moves_the_point_on(imported_root, walked):
-    state = imported_root / ".git" / "lcspr" / "audit-state.json"
+    state = imported_root / ".git" / "lcspr" / "audit-state.sqlite"
     assert run(imported_root, "audit").exit_code == 0
     verified = head(imported_root)
     set_status(imported_root, "on-hold", case="LIG-2026-002")
@@ -583,7 +592,7 @@ def test_each_decision_walks_only_what_was_committed_since_the_last_and_moves_th
     # Every commit since the verified point is walked, not only the case's, and the point moves on to
     # what the decision was built on.
     assert walked == [f"{verified}..{edit}"]
-    assert json.loads(state.read_text(encoding="utf-8"))["commit"] == edit
+    assert verified_point(state) == edit
     screened = head(imported_root)
     walked.clear()
     assert run(imported_root, "advance", CASE, "on-hold", "--reason", "Police investigation.", "--by", "lig",
@@ -609,7 +618,117 @@ def test_a_rewritten_history_or_changed_settings_are_walked_whole(imported_root,
     walked.clear()
     run(imported_root, "audit")
     assert walked == [head(imported_root)]
-    (imported_root / ".git" / "lcspr" / "audit-state.json").write_text("{broken", encoding="utf-8")
+    (imported_root / ".git" / "lcspr" / "audit-state.sqlite").write_text("{broken", encoding="utf-8")
     walked.clear()
     run(imported_root, "audit")
     assert walked == [head(imported_root)]
+    walked.clear()  # the damaged file was replaced by a new point
+    run(imported_root, "audit")
+    assert walked == [f"{head(imported_root)}..{head(imported_root)}"]
+
+
+def saved_rows(root: Path) -> dict[str, str]:
+    """Each case's saved record in the verified point, as its row holds it."""
+    with closing(sqlite3.connect(root / ".git" / "lcspr" / "audit-state.sqlite")) as db:
+        return dict(db.execute("select case_id, data from trail"))
+
+
+def test_a_decision_reads_and_rewrites_the_record_of_its_own_case_alone(imported_root, monkeypatch):
+    from lcspr import audit_state
+
+    assert run(imported_root, "audit").exit_code == 0
+    before = saved_rows(imported_root)
+    cases = sorted(p.name for p in (imported_root / "cases").iterdir() if p.is_dir())
+    assert sorted(before) == cases and len(cases) > 2
+    asked: list[str] = []
+    real = audit_state.State.read_trail
+
+    def recording(self, case):
+        asked.append(case)
+        return real(self, case)
+
+    monkeypatch.setattr(audit_state.State, "read_trail", recording)
+    assert run(imported_root, *SCREENING).exit_code == 0
+    assert asked == [CASE]
+    # The decision moved the point to what it was built on: nothing new to keep yet.
+    assert saved_rows(imported_root) == before
+    asked.clear()
+    assert run(imported_root, "audit").exit_code == 0  # walks the decision's commit
+    assert asked == [CASE]
+    after = saved_rows(imported_root)
+    assert sorted(after) == cases
+    assert {case for case in cases if after[case] != before[case]} == {CASE}
+    assert json.loads(after[CASE])["decided_on"] == ON
+    # Only what differs from a case with no record yet is kept in a row.
+    assert "approved" not in json.loads(after[CASE]) and "sent" not in json.loads(after[CASE])
+    assert (imported_root / ".git" / "lcspr" / "audit-state.sqlite").stat().st_mode & 0o777 == 0o600
+    whole = json.loads(run(imported_root, "audit", "--full", "--format", "json").output)
+    assert saved_rows(imported_root) == after  # what the decision saved is what a whole walk saves
+    assert whole["findings"] == []
+
+
+@pytest.mark.parametrize("damage", ['[1, 2]', '{"approved": "none"}', '{"unknown": 1}', "not json"])
+def test_a_damaged_record_in_the_point_is_walked_again_whole(imported_root, walked, damage):
+    assert run(imported_root, "audit").exit_code == 0
+    set_status(imported_root, "on-hold", case="LIG-2026-002")
+    edit = commit_by_hand(imported_root, "Hold it\n", "cases/LIG-2026-002")
+    with closing(sqlite3.connect(imported_root / ".git" / "lcspr" / "audit-state.sqlite")) as db, db:
+        db.execute("update trail set data = ? where case_id = ?", (damage, "LIG-2026-002"))
+    walked.clear()
+    report = json.loads(run(imported_root, "audit", "--format", "json").output)
+    assert walked[-1] == head(imported_root)  # the damage was met, and everything walked again
+    assert report == json.loads(run(imported_root, "audit", "--full", "--format", "json").output)
+    assert [f["commit"] for f in report["findings"]] == [edit]
+    assert "LIG-2026-002" in saved_rows(imported_root)  # and a sound point saved in its place
+
+
+def test_a_decision_on_a_damaged_record_is_judged_from_its_own_commits(imported_root, walked):
+    assert run(imported_root, "audit").exit_code == 0
+    with closing(sqlite3.connect(imported_root / ".git" / "lcspr" / "audit-state.sqlite")) as db, db:
+        db.execute("update trail set data = 'not json' where case_id = ?", (CASE,))
+    built_on = head(imported_root)
+    walked.clear()
+    assert run(imported_root, *SCREENING).exit_code == 0
+    # Nothing new since the point, but its record of the case is damaged: the point is
+    # forgotten and the case judged from a walk of its own commits.
+    assert walked == [f"{built_on}..{built_on}", built_on]
+    assert not (imported_root / ".git" / "lcspr" / "audit-state.sqlite").exists()
+    walked.clear()
+    assert json.loads(run(imported_root, "audit", "--format", "json").output)["findings"] == []
+    assert walked == [head(imported_root)]  # a whole walk makes a new point
+    assert CASE in saved_rows(imported_root)
+
+
+def test_a_point_being_read_is_not_replaced_under_its_reader(imported_root, monkeypatch):
+    from lcspr import audit_state
+    from lcspr.audit import _Auditor
+    from lcspr.repository import open_repository
+
+    monkeypatch.setattr(audit_state, "WAIT_SECONDS", 0.2)
+    assert run(imported_root, "audit").exit_code == 0
+    repo = open_repository(imported_root)
+    at = head(imported_root)
+    ident = audit_state.identity(imported_root, repo.config.workflow_file, False)
+    rows = saved_rows(imported_root)
+    with audit_state.State(imported_root) as reading:
+        saved = reading.load(ident, at)  # an audit that has begun reading this point
+        assert saved is not None and saved["commit"] == at
+        set_status(imported_root, "on-hold", case="LIG-2026-002")
+        edit = commit_by_hand(imported_root, "Hold it\n", "cases/LIG-2026-002")
+        # The decision walks the hand edit, but its save, which would move the point on to
+        # the edit, must wait for the reader, and gives up.
+        assert run(imported_root, *SCREENING).exit_code == 0
+        assert verified_point(imported_root / ".git" / "lcspr" / "audit-state.sqlite") == at
+        assert saved_rows(imported_root) == rows
+        with gitops.ObjectReader(imported_root) as reader:
+            auditor = _Auditor(repo, reader, datetime.now(timezone.utc))
+            reading.restore(saved, auditor)
+            assert auditor.cases[CASE] is not None  # read from the point it began with
+            reading.save(ident, at, auditor)
+    assert saved_rows(imported_root) == rows
+    walked_from = verified_point(imported_root / ".git" / "lcspr" / "audit-state.sqlite")
+    assert walked_from == at
+    # The next audit walks the edit and the decision from there, and finds the edit.
+    later = json.loads(run(imported_root, "audit", "--format", "json").output)
+    assert [f["commit"] for f in later["findings"]] == [edit]
+    assert later == json.loads(run(imported_root, "audit", "--full", "--format", "json").output)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -190,6 +192,12 @@ def test_a_push_leaving_a_case_invalid_is_refused_and_a_good_one_accepted(team):
     done = attempt(team.reviewer, "push")
     assert done.returncode == 0, done.stderr
     assert git(team.server, "rev-parse", "main").strip() == head(team.reviewer)
+    # The gate keeps its verified point in the bare repository, private to the server's account.
+    state = team.server / "lcspr" / "audit-state.sqlite"
+    with closing(sqlite3.connect(state)) as db:
+        assert db.execute("select commit_id from point").fetchone()[0] == head(team.reviewer)
+        assert case_id in dict(db.execute("select case_id, data from trail"))
+    assert state.stat().st_mode & 0o777 == 0o600
 
 
 def test_forged_trailers_and_a_settings_change_that_breaks_a_case_are_refused(team):
