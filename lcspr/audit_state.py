@@ -25,6 +25,7 @@ import hashlib
 import json
 import marshal
 import os
+import re
 import sys
 from collections.abc import Iterator, MutableMapping
 from dataclasses import MISSING, asdict, fields
@@ -41,6 +42,7 @@ STATE_NAME = "audit-state.sqlite"
 #: The point's file before each case's record had a row of its own: removed when a point is saved.
 OLD_STATE_NAME = "audit-state.json"
 FORMAT = 1
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 #: How long an audit waits for another one's save before it goes on without the point.
 WAIT_SECONDS = 2.0
 
@@ -138,7 +140,8 @@ class State:
         try:
             self.db.execute("begin")
             row = self.db.execute("select identity, commit_id, data from point where id = 1").fetchone()
-            saved = json.loads(row[2]) if row and row[0] == ident and isinstance(row[1], str) else None
+            usable = row and row[0] == ident and isinstance(row[1], str) and _COMMIT.fullmatch(row[1])
+            saved = json.loads(row[2]) if usable else None
         except Exception:  # locked for longer than WAIT_SECONDS, or not a database lcspr wrote
             saved = None
             row = None

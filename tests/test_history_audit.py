@@ -618,6 +618,11 @@ def test_a_rewritten_history_or_changed_settings_are_walked_whole(imported_root,
     walked.clear()
     run(imported_root, "audit")
     assert walked == [head(imported_root)]
+    with closing(sqlite3.connect(imported_root / ".git" / "lcspr" / "audit-state.sqlite")) as db, db:
+        db.execute("update point set commit_id = '--output=elsewhere'")  # not a commit: not used
+    walked.clear()
+    run(imported_root, "audit")
+    assert walked == [head(imported_root)]
     (imported_root / ".git" / "lcspr" / "audit-state.sqlite").write_text("{broken", encoding="utf-8")
     walked.clear()
     run(imported_root, "audit")
