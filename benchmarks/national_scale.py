@@ -17,7 +17,7 @@ prints the medians as ratios, so the figures do not depend on the machine:
 | validate, one case changed | `lcspr validate` after one case.md changed | the same parse floor |
 | validate, a new day | `lcspr validate`, its cache filled the day before | the same parse floor |
 | validate vs doorstop | `lcspr validate --no-cache` | doorstop 3.2 validating as many items (own venv) |
-| advance | `lcspr advance ID on-hold` | `python -c "import click"` + `git add` + `git commit` of a one-line change |
+| advance | `lcspr advance ID on-hold`, in a repository audited once | `python -c "import click"` + `git add` + `git commit` of a one-line change |
 | audit, cold | `lcspr audit --full` on 10,000 decisions | `git log --format='%H%x00%(trailers)' --name-only` |
 | audit, 10 new | `lcspr audit` from the verified point | the same `git log` of the whole history |
 | show | `lcspr show ID` of an unchanged case (what it parsed kept in .git/lcspr/memo/) | `python -c "import click"` |
@@ -28,7 +28,7 @@ prints the medians as ratios, so the figures do not depend on the machine:
 | list, nothing kept | `lcspr list` reading every case | `python -c "import click"` |
 | render | `lcspr render ID report`, 2,000-row chronology | the same, every chronology empty |
 
-`--big` adds the validate rows for 10,000 cases, and audit on 100,000 decisions
+`--big` adds the validate and advance rows for 10,000 cases, and audit on 100,000 decisions
 when its estimate (from the 10,000-decision run) fits in a few minutes.
 
 Every command runs without PYTHONDONTWRITEBYTECODE, as a user's shell has it, so
