@@ -69,10 +69,15 @@ def _connect(path: Path) -> Any:
     return sqlite3.connect(path, timeout=WAIT_SECONDS)  # read-only when the file is
 
 
+def state_path(root: Path) -> Path:
+    """Where the repository at `root` keeps its verified point."""
+    return gitops.git_dir(root) / "lcspr" / STATE_NAME
+
+
 def forget(root: Path) -> None:
     """Delete the verified point (one that is damaged): the next whole audit makes a new one."""
     try:
-        (gitops.git_dir(root) / "lcspr" / STATE_NAME).unlink(missing_ok=True)
+        state_path(root).unlink(missing_ok=True)
     except OSError:
         pass
 
@@ -88,7 +93,7 @@ class State:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.path = gitops.git_dir(root) / "lcspr" / STATE_NAME
+        self.path = state_path(root)
         self.db: Any = None
         self.loaded = ""  # the commit of the point loaded, while its transaction is open
 

@@ -112,7 +112,7 @@ def _check_commits(bare: Path, scratch: Path, old: str, new: str, verdict: Verdi
             _materialize(scratch, None)
         state = bare / STATE_FOLDER / audit_state.STATE_NAME
         if state.is_file():
-            saved = gitops.git_dir(scratch) / "lcspr" / audit_state.STATE_NAME
+            saved = audit_state.state_path(scratch)
             saved.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(state, saved)
         report = audit(repo)
@@ -148,7 +148,7 @@ def _materialize(scratch: Path, cases: list[str] | None) -> None:
 def _keep_state(scratch: Path, state: Path) -> None:
     """Keep the scratch audit's verified point in the bare repository (a failure only
     costs a longer walk next time)."""
-    made = gitops.git_dir(scratch) / "lcspr" / audit_state.STATE_NAME
+    made = audit_state.state_path(scratch)
     if not made.is_file():
         return
     try:
